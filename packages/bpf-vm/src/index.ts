@@ -1,0 +1,3 @@
+export * from './engine.js';
+export * from './insn.js';
+export * from './memory.js';

@@ -1,0 +1,2 @@
+export * from './btf.js';
+export * from './types.js';

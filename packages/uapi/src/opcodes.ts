@@ -1,0 +1,105 @@
+/**
+ * Instruction encoding constants of the eBPF ISA (RFC 9669 and
+ * include/uapi/linux/bpf_common.h + bpf.h).
+ */
+
+// Instruction classes (low 3 bits of the opcode).
+export const BPF_LD = 0x00;
+export const BPF_LDX = 0x01;
+export const BPF_ST = 0x02;
+export const BPF_STX = 0x03;
+export const BPF_ALU = 0x04;
+export const BPF_JMP = 0x05;
+export const BPF_JMP32 = 0x06;
+export const BPF_ALU64 = 0x07;
+
+// Size modifiers for loads and stores.
+export const BPF_W = 0x00;
+export const BPF_H = 0x08;
+export const BPF_B = 0x10;
+export const BPF_DW = 0x18;
+
+// Mode modifiers for loads and stores.
+export const BPF_IMM = 0x00;
+export const BPF_ABS = 0x20;
+export const BPF_IND = 0x40;
+export const BPF_MEM = 0x60;
+export const BPF_MEMSX = 0x80;
+export const BPF_ATOMIC = 0xc0;
+
+// Source operand.
+export const BPF_K = 0x00;
+export const BPF_X = 0x08;
+
+// ALU operations (high 4 bits).
+export const BPF_ADD = 0x00;
+export const BPF_SUB = 0x10;
+export const BPF_MUL = 0x20;
+export const BPF_DIV = 0x30;
+export const BPF_OR = 0x40;
+export const BPF_AND = 0x50;
+export const BPF_LSH = 0x60;
+export const BPF_RSH = 0x70;
+export const BPF_NEG = 0x80;
+export const BPF_MOD = 0x90;
+export const BPF_XOR = 0xa0;
+export const BPF_MOV = 0xb0;
+export const BPF_ARSH = 0xc0;
+export const BPF_END = 0xd0;
+
+// Byte-swap direction for BPF_END in class BPF_ALU (BPF_ALU64 | BPF_END is BSWAP).
+export const BPF_TO_LE = 0x00;
+export const BPF_TO_BE = 0x08;
+
+// Jump operations (high 4 bits).
+export const BPF_JA = 0x00;
+export const BPF_JEQ = 0x10;
+export const BPF_JGT = 0x20;
+export const BPF_JGE = 0x30;
+export const BPF_JSET = 0x40;
+export const BPF_JNE = 0x50;
+export const BPF_JSGT = 0x60;
+export const BPF_JSGE = 0x70;
+export const BPF_CALL = 0x80;
+export const BPF_EXIT = 0x90;
+export const BPF_JLT = 0xa0;
+export const BPF_JLE = 0xb0;
+export const BPF_JSLT = 0xc0;
+export const BPF_JSLE = 0xd0;
+/** Linux's may_goto (BPF_JMP | BPF_JCOND, src_reg 0). */
+export const BPF_JCOND = 0xe0;
+
+// Atomic operations (in the imm field of BPF_STX | BPF_ATOMIC).
+export const BPF_FETCH = 0x01;
+export const BPF_XCHG = 0xe0 | BPF_FETCH;
+export const BPF_CMPXCHG = 0xf0 | BPF_FETCH;
+export const BPF_LOAD_ACQ = 0x100;
+export const BPF_STORE_REL = 0x110;
+
+// src_reg values of BPF_LD | BPF_IMM | BPF_DW (ld_imm64) pseudo forms.
+export const BPF_PSEUDO_MAP_FD = 1;
+export const BPF_PSEUDO_MAP_VALUE = 2;
+export const BPF_PSEUDO_BTF_ID = 3;
+export const BPF_PSEUDO_FUNC = 4;
+export const BPF_PSEUDO_MAP_IDX = 5;
+export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
+
+// src_reg values of BPF_JMP | BPF_CALL.
+export const BPF_PSEUDO_CALL = 1;
+export const BPF_PSEUDO_KFUNC_CALL = 2;
+
+/** Registers: r0..r10, r10 is the read-only frame pointer. */
+export const MAX_BPF_REG = 11;
+export const BPF_REG_FP = 10;
+/** Stack bytes per frame. */
+export const MAX_BPF_STACK = 512;
+/** Deepest bpf-to-bpf call chain. */
+export const MAX_CALL_FRAMES = 8;
+/** Bytes per instruction slot. */
+export const BPF_INSN_SIZE = 8;
+
+export const BPF_CLASS = (code: number): number => code & 0x07;
+export const BPF_SIZE = (code: number): number => code & 0x18;
+export const BPF_MODE = (code: number): number => code & 0xe0;
+export const BPF_OP = (code: number): number => code & 0xf0;
+export const BPF_SRC = (code: number): number => code & 0x08;
