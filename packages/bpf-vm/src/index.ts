@@ -1,3 +1,4 @@
 export * from './engine.js';
 export * from './insn.js';
 export * from './memory.js';
+export * from './elf.js';
