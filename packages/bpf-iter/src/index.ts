@@ -1,1 +1,12 @@
-export {};
+export * from './bprintf.js';
+export * from './ctype.js';
+export * from './helpers.js';
+export * from './install.js';
+export * from './iterLink.js';
+export type * from './kernelApi.js';
+export * from './seqFile.js';
+export * from './seqRead.js';
+export * from './session.js';
+export * from './target.js';
+export * from './targets/task.js';
+export * from './vsprintf.js';

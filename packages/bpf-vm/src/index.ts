@@ -1,4 +1,4 @@
+export * from './elf.js';
 export * from './engine.js';
 export * from './insn.js';
 export * from './memory.js';
-export * from './elf.js';

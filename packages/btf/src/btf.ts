@@ -1,3 +1,6 @@
+import { alignof as alignofType, resolveSize } from './layout.js';
+import { type MemberAt, memberAt as memberAtOffset } from './queries.js';
+import type { StringSection } from './strings.js';
 import type { BtfKindName, BtfType, BtfVoid } from './types.js';
 
 /** A BTF error: malformed input or a query that cannot be answered. */
@@ -16,6 +19,18 @@ export class Btf {
   readonly types: BtfType[] = [];
   readonly base: Btf | undefined;
   private byName: Map<string, number[]> | undefined;
+  /** Byte order of the encoding (the parsed blob's, little-endian for built BTF). */
+  littleEndian = true;
+  /**
+   * The string section this BTF was parsed from, kept so that encoding
+   * reproduces the original bytes; new names are appended after it.
+   */
+  strings: StringSection | undefined;
+  /**
+   * The string offsets each parsed type was read with (name first, then its
+   * members', params' or enumerators' names), so re-encoding keeps them.
+   */
+  readonly nameOffsets = new WeakMap<BtfType, number[]>();
 
   constructor(types: Iterable<BtfType> = [], base?: Btf) {
     this.base = base;
@@ -30,6 +45,13 @@ export class Btf {
   /** One past the largest valid id. */
   get endId(): number {
     return this.startId + this.types.length;
+  }
+
+  /** The type with this id, or undefined when out of range (no throw). */
+  tryType(id: number): BtfType | BtfVoid | undefined {
+    if (id === 0) return VOID;
+    if (id < this.startId) return this.base?.tryType(id);
+    return this.types[id - this.startId];
   }
 
   /** Appends a type and returns its id. */
@@ -87,6 +109,21 @@ export class Btf {
       }
     }
     throw new BtfError(`type id ${id}: modifier chain too long`);
+  }
+
+  /** Alignment in bytes of a type (libbpf btf__align_of semantics). */
+  alignof(id: number): number {
+    return alignofType(this, id);
+  }
+
+  /** Size in bytes after following modifiers, typedefs, arrays and VARs (btf__resolve_size). */
+  resolveSize(id: number): number {
+    return resolveSize(this, id);
+  }
+
+  /** What lies at `byteOffset` of struct/union `id` (see queries.ts memberAt). */
+  memberAt(id: number, byteOffset: number, size = 1): MemberAt | undefined {
+    return memberAtOffset(this, id, byteOffset, size);
   }
 
   /** Size in bytes of a type (resolving modifiers, typedefs and arrays). */

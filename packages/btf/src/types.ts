@@ -128,6 +128,8 @@ export interface BtfRef {
   kind: 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT' | 'TYPE_TAG';
   name: string;
   type: number;
+  /** TYPE_TAG kind_flag: the tag is `__attribute__((...))` text rather than btf_type_tag. */
+  attr?: boolean;
 }
 
 export interface BtfFunc {
@@ -185,6 +187,8 @@ export interface BtfDeclTag {
   type: number;
   /** -1 for the type itself, else the member/param index. */
   componentIdx: number;
+  /** DECL_TAG kind_flag: the tag is `__attribute__((...))` text rather than btf_decl_tag. */
+  attr?: boolean;
 }
 
 export type BtfType =

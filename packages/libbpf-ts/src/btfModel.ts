@@ -8,8 +8,26 @@ import { Btf, type BtfType } from '@tsbpf/btf';
 import { btfString, readBtfHeader } from './btfRaw.js';
 
 const KINDS = [
-  'UNKN', 'INT', 'PTR', 'ARRAY', 'STRUCT', 'UNION', 'ENUM', 'FWD', 'TYPEDEF', 'VOLATILE',
-  'CONST', 'RESTRICT', 'FUNC', 'FUNC_PROTO', 'VAR', 'DATASEC', 'FLOAT', 'DECL_TAG', 'TYPE_TAG', 'ENUM64',
+  'UNKN',
+  'INT',
+  'PTR',
+  'ARRAY',
+  'STRUCT',
+  'UNION',
+  'ENUM',
+  'FWD',
+  'TYPEDEF',
+  'VOLATILE',
+  'CONST',
+  'RESTRICT',
+  'FUNC',
+  'FUNC_PROTO',
+  'VAR',
+  'DATASEC',
+  'FLOAT',
+  'DECL_TAG',
+  'TYPE_TAG',
+  'ENUM64',
 ] as const;
 
 /** Decodes raw BTF into a Btf model. Throws on malformed data. */
@@ -33,7 +51,14 @@ export function parseObjectBtf(bytes: Uint8Array, base?: Btf): Btf {
       case 'INT': {
         const v = u32(p);
         p += 4;
-        types.push({ kind, name, size: sizeOrType, encoding: (v >>> 24) & 0x0f, offset: (v >>> 16) & 0xff, bits: v & 0xff });
+        types.push({
+          kind,
+          name,
+          size: sizeOrType,
+          encoding: (v >>> 24) & 0x0f,
+          offset: (v >>> 16) & 0xff,
+          bits: v & 0xff,
+        });
         break;
       }
       case 'PTR':
@@ -100,7 +125,8 @@ export function parseObjectBtf(bytes: Uint8Array, base?: Btf): Btf {
         break;
       case 'DATASEC': {
         const vars = [];
-        for (let i = 0; i < vlen; i++, p += 12) vars.push({ type: u32(p), offset: u32(p + 4), size: u32(p + 8) });
+        for (let i = 0; i < vlen; i++, p += 12)
+          vars.push({ type: u32(p), offset: u32(p + 4), size: u32(p + 8) });
         types.push({ kind, name, size: sizeOrType, vars });
         break;
       }

@@ -39,7 +39,8 @@ export function readBtfHeader(btf: Uint8Array): BtfRawHeader {
 
 /** A string of the .BTF string section, by offset. */
 export function btfString(btf: Uint8Array, off: number, hdr: BtfRawHeader = readBtfHeader(btf)): string {
-  if (off >= hdr.strLen) throw new BtfRawError(`string offset ${off} outside BTF string section of ${hdr.strLen}`);
+  if (off >= hdr.strLen)
+    throw new BtfRawError(`string offset ${off} outside BTF string section of ${hdr.strLen}`);
   const base = hdr.hdrLen + hdr.strOff;
   let end = base + off;
   const lim = base + hdr.strLen;
@@ -110,14 +111,16 @@ export function parseBtfExtRaw(ext: Uint8Array, btf: Uint8Array): BtfExtRaw {
       p += 8;
       if (p + n * recSize > end) throw new BtfRawError(`.BTF.ext records for '${secName}' truncated`);
       const recs: DataView[] = [];
-      for (let i = 0; i < n; i++, p += recSize) recs.push(new DataView(ext.buffer, ext.byteOffset + p, recSize));
+      for (let i = 0; i < n; i++, p += recSize)
+        recs.push(new DataView(ext.buffer, ext.byteOffset + p, recSize));
       blocks.push({ secName, recs });
     }
     return { recSize, blocks };
   };
   const fi = seg(dv.getUint32(8, true), dv.getUint32(12, true), 8);
   const li = seg(dv.getUint32(16, true), dv.getUint32(20, true), 16);
-  const cr = hdrLen >= 32 ? seg(dv.getUint32(24, true), dv.getUint32(28, true), 16) : { recSize: 16, blocks: [] };
+  const cr =
+    hdrLen >= 32 ? seg(dv.getUint32(24, true), dv.getUint32(28, true), 16) : { recSize: 16, blocks: [] };
   return {
     funcInfoRecSize: fi.recSize,
     lineInfoRecSize: li.recSize,
@@ -148,6 +151,7 @@ export function parseBtfExtRaw(ext: Uint8Array, btf: Uint8Array): BtfExtRaw {
 
 const KIND_DATASEC = 15;
 const KIND_VAR = 14;
+const KIND_FUNC = 12;
 
 /** Extra bytes after the 12-byte common header of a raw BTF type. */
 function extraSize(kind: number, vlen: number): number {
@@ -187,6 +191,8 @@ export function rawTypeOffsets(btf: Uint8Array, hdr: BtfRawHeader = readBtfHeade
 }
 
 export interface DatasecFixupInput {
+  /** FUNCs to turn static (hidden global subprograms). @see bpf_object_fixup_btf, mark_btf_static */
+  staticFuncs?: ReadonlySet<string>;
   /** ELF section size by name. */
   sectionSize(name: string): number | undefined;
   /** ELF symbol for a global variable: offset and whether it is STV_HIDDEN/INTERNAL. */
@@ -199,7 +205,10 @@ export interface DatasecFixupInput {
  * sorts VARs by offset, in place on a copy of the raw .BTF.
  * @see btf_fixup_datasec (libbpf.c)
  */
-export function fixupDatasecs(btf: Uint8Array, input: DatasecFixupInput): { btf: Uint8Array; warnings: string[] } {
+export function fixupDatasecs(
+  btf: Uint8Array,
+  input: DatasecFixupInput,
+): { btf: Uint8Array; warnings: string[] } {
   const out = btf.slice();
   const hdr = readBtfHeader(out);
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -207,6 +216,13 @@ export function fixupDatasecs(btf: Uint8Array, input: DatasecFixupInput): { btf:
   const warnings: string[] = [];
   for (const p of offs) {
     const info = dv.getUint32(p + 4, true);
+    if (
+      ((info >>> 24) & 0x1f) === KIND_FUNC &&
+      input.staticFuncs?.has(btfString(out, dv.getUint32(p, true), hdr))
+    ) {
+      dv.setUint32(p + 4, info & ~0xffff, true);
+      continue;
+    }
     if (((info >>> 24) & 0x1f) !== KIND_DATASEC) continue;
     const name = btfString(out, dv.getUint32(p, true), hdr);
     const vlen = info & 0xffff;

@@ -8,8 +8,8 @@
 import { parseElf } from '@tsbpf/bpf-vm';
 import type { Btf } from '@tsbpf/btf';
 import { O_RDONLY, type Syscalls } from '@tsbpf/uapi';
-import { BTF_MAGIC } from './btfRaw.js';
 import { parseObjectBtf } from './btfModel.js';
+import { BTF_MAGIC } from './btfRaw.js';
 
 export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
 

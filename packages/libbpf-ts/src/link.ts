@@ -3,9 +3,9 @@
  * @see struct bpf_link, bpf_link__pin, bpf_link__unpin, bpf_link__update_program,
  *      bpf_link__destroy, bpf_iter_create (tools/lib/bpf/libbpf.c, bpf.c)
  */
-import type { Syscalls } from '@tsbpf/uapi';
+import { BpfError, type Syscalls } from '@tsbpf/uapi';
 import { LibbpfError } from './errors.js';
-import { prDebug } from './print.js';
+import { prDebug, prWarn } from './print.js';
 
 /** What a link needs from a program to update it. */
 export interface LinkProgramRef {
@@ -23,6 +23,24 @@ export class BpfLink {
     readonly fd: number,
   ) {}
 
+  /**
+   * Opens a pinned link (BPF_OBJ_GET); the link remembers its pin path.
+   * @see bpf_link__open
+   */
+  static open(sys: Syscalls, path: string): BpfLink {
+    let fd: number;
+    try {
+      fd = sys.bpf('BPF_OBJ_GET', { pathname: path, file_flags: 0 });
+    } catch (e) {
+      const code = e instanceof BpfError ? e.code : 22;
+      prWarn(`failed to open link at ${path}: ${-code}`);
+      throw e;
+    }
+    const link = new BpfLink(sys, fd);
+    link._pinPath = path;
+    return link;
+  }
+
   /** @see bpf_link__pin_path */
   get pinPath(): string | undefined {
     return this._pinPath;
@@ -33,7 +51,8 @@ export class BpfLink {
    * @see bpf_link__pin
    */
   pin(path: string): void {
-    if (this._pinPath !== undefined) throw new LibbpfError('EBUSY', `link fd=${this.fd}: already pinned at ${this._pinPath}`);
+    if (this._pinPath !== undefined)
+      throw new LibbpfError('EBUSY', `link fd=${this.fd}: already pinned at ${this._pinPath}`);
     this.sys.bpf('BPF_OBJ_PIN', { pathname: path, bpf_fd: this.fd });
     this._pinPath = path;
     prDebug(`link fd=${this.fd}: pinned at ${path}`);
@@ -52,7 +71,11 @@ export class BpfLink {
    * @see bpf_link__update_program
    */
   updateProgram(prog: LinkProgramRef): void {
-    if (prog.fd < 0) throw new LibbpfError('EINVAL', `prog '${prog.name}': can't update a link before the program is loaded`);
+    if (prog.fd < 0)
+      throw new LibbpfError(
+        'EINVAL',
+        `prog '${prog.name}': can't update a link before the program is loaded`,
+      );
     this.sys.bpf('BPF_LINK_UPDATE', { link_fd: this.fd, new_prog_fd: prog.fd, flags: 0 });
   }
 
@@ -85,4 +108,3 @@ export function createIter(sys: Syscalls, link: BpfLink | number): number {
   const linkFd = typeof link === 'number' ? link : link.fd;
   return sys.bpf('BPF_ITER_CREATE', { link_fd: linkFd, flags: 0 });
 }
-

@@ -61,7 +61,10 @@ export class MapDefError extends Error {
 export function internalMapName(objName: string, realName: string): string {
   const sfxLen = Math.max(7, realName.length);
   const pfxLen = realName.indexOf('.', 1) >= 0 ? 0 : Math.min(BPF_OBJ_NAME_LEN - sfxLen - 1, objName.length);
-  const name = (objName.slice(0, Math.max(0, pfxLen)) + realName.slice(0, sfxLen)).slice(0, BPF_OBJ_NAME_LEN - 1);
+  const name = (objName.slice(0, Math.max(0, pfxLen)) + realName.slice(0, sfxLen)).slice(
+    0,
+    BPF_OBJ_NAME_LEN - 1,
+  );
   return name.replace(/[^A-Za-z0-9_.]/g, '_');
 }
 
@@ -110,7 +113,10 @@ export function internalMapDef(
 function mapFieldInt(btf: Btf, mapName: string, member: { name: string; type: number }): number {
   const t = btf.type(btf.skipModsAndTypedefs(member.type));
   if (t.kind !== 'PTR') {
-    throw new MapDefError(22, `map '${mapName}': attr '${member.name}': expected PTR, got ${t.kind.toLowerCase()}.`);
+    throw new MapDefError(
+      22,
+      `map '${mapName}': attr '${member.name}': expected PTR, got ${t.kind.toLowerCase()}.`,
+    );
   }
   const arr = btf.type(t.type);
   if (arr.kind !== 'ARRAY') {
@@ -120,7 +126,11 @@ function mapFieldInt(btf: Btf, mapName: string, member: { name: string; type: nu
 }
 
 /** `__type(name, T)` is `T *name`: returns T's id and size. */
-function mapFieldType(btf: Btf, mapName: string, member: { name: string; type: number }): { id: number; size: number } {
+function mapFieldType(
+  btf: Btf,
+  mapName: string,
+  member: { name: string; type: number },
+): { id: number; size: number } {
   const t = btf.type(btf.skipModsAndTypedefs(member.type));
   if (t.kind !== 'PTR') {
     throw new MapDefError(22, `map '${mapName}': ${member.name} spec is not PTR: ${t.kind.toLowerCase()}.`);
@@ -212,7 +222,10 @@ export function parseBtfMapDef(
       case 'value': {
         const v = mapFieldType(btf, mapName, m);
         if (def.valueSize && def.valueSize !== v.size) {
-          throw new MapDefError(22, `map '${mapName}': conflicting value size ${def.valueSize} != ${v.size}.`);
+          throw new MapDefError(
+            22,
+            `map '${mapName}': conflicting value size ${def.valueSize} != ${v.size}.`,
+          );
         }
         def.valueSize = v.size;
         def.btfValueTypeId = v.id;
@@ -226,7 +239,8 @@ export function parseBtfMapDef(
           throw new MapDefError(22, `map '${mapName}': value type must be zero-sized array.`);
         }
         const ptr = btf.type(btf.skipModsAndTypedefs(arr.type));
-        if (ptr.kind !== 'PTR') throw new MapDefError(22, `map '${mapName}': value type must be array of pointers.`);
+        if (ptr.kind !== 'PTR')
+          throw new MapDefError(22, `map '${mapName}': value type must be array of pointers.`);
         def.innerMap = parseBtfMapDef(btf, `${mapName}.inner`, ptr.type, true);
         def.valueSize = 4;
         break;
@@ -250,7 +264,8 @@ export function parseBtfMapDef(
   debug(`map '${mapName}': found type = ${def.type}.`);
   if (parts.has('key')) debug(`map '${mapName}': found key [${def.btfKeyTypeId}], sz = ${def.keySize}.`);
   else if (parts.has('key_size')) debug(`map '${mapName}': found key_size = ${def.keySize}.`);
-  if (parts.has('value')) debug(`map '${mapName}': found value [${def.btfValueTypeId}], sz = ${def.valueSize}.`);
+  if (parts.has('value'))
+    debug(`map '${mapName}': found value [${def.btfValueTypeId}], sz = ${def.valueSize}.`);
   else if (parts.has('value_size')) debug(`map '${mapName}': found value_size = ${def.valueSize}.`);
   if (parts.has('max_entries')) debug(`map '${mapName}': found max_entries = ${def.maxEntries}.`);
   if (parts.has('map_flags')) debug(`map '${mapName}': found map_flags = 0x${def.mapFlags.toString(16)}.`);

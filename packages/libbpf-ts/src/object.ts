@@ -9,23 +9,26 @@ import { readFileSync } from 'node:fs';
 import { encodeInsns } from '@tsbpf/bpf-vm';
 import type { Btf } from '@tsbpf/btf';
 import {
+  BPF_OBJ_NAME_LEN,
   BpfAttachType,
   BpfError,
   BpfMapType,
   BpfProgType,
-  BPF_OBJ_NAME_LEN,
+  ERRNO,
+  type Errno,
   type MapCreateAttr,
   type ProgLoadAttr,
   type Syscalls,
 } from '@tsbpf/uapi';
-import { btfBytesOf, loadBtfFile, readWholeFile, VMLINUX_BTF_PATH } from './kernelBtf.js';
 import { parseObjectBtf } from './btfModel.js';
 import { applyCoreRelo, CoreCandidateCache } from './core/apply.js';
 import type { CoreLog } from './core/relo.js';
-import { CoreError } from './core/spec.js';
+import { CoreError, formatSpec, parseSpec } from './core/spec.js';
 import { LibbpfError } from './errors.js';
+import { btfBytesOf, loadBtfFile, readWholeFile, VMLINUX_BTF_PATH } from './kernelBtf.js';
 import type { BpfLink } from './link.js';
-import { BpfMap } from './map.js';
+import { BpfMap, reusePinnedMap } from './map.js';
+import { LIBBPF_PIN_BY_NAME } from './mapDefs.js';
 import { type ObjectDef, openObjectDef } from './open.js';
 import { prDebug, prWarn } from './print.js';
 import { BpfProgram, type ProgLoadOptions, progLoad } from './program.js';
@@ -41,6 +44,10 @@ export interface OpenObjectOptions {
   vmlinuxBtfPath?: string;
   /** The system calls used at load; may also be given to load(). */
   syscalls?: Syscalls;
+  /** Directory for maps declared with `__uint(pinning, LIBBPF_PIN_BY_NAME)` (default /sys/fs/bpf). @see bpf_object_open_opts.pin_root_path */
+  pinRootPath?: string;
+  /** Accept a legacy `maps` section (libbpf < 1.0 behaviour). */
+  legacyMaps?: boolean;
   /** Reads the object file for openFile (default: node:fs readFileSync). */
   readFile?: (path: string) => Uint8Array;
 }
@@ -55,7 +62,7 @@ export interface LoadOptions extends ProgLoadOptions {
   kernVersion?: number;
 }
 
-const errnoOf = (e: unknown) => (e instanceof BpfError ? e.errno : 'EINVAL');
+const errnoOf = (e: unknown): Errno => (e instanceof BpfError ? e.errno : 'EINVAL');
 const negErrno = (e: unknown) => (e instanceof BpfError ? -e.code : -22);
 
 /** @see btf_attach_type / find_attach_btf_id: name prefix and BTF kind of the attach target. */
@@ -94,6 +101,9 @@ export class BpfObject {
     this.allPrograms = def.programs.map((p) => new BpfProgram(p, getSys));
     this.programs = this.allPrograms.filter((p) => !p.def.isSubprog);
     this.maps = def.maps.map((m) => new BpfMap(m, getSys));
+    for (const m of this.maps) {
+      if (m.def.pinning === LIBBPF_PIN_BY_NAME) m.pinPath = `${opts.pinRootPath ?? '/sys/fs/bpf'}/${m.name}`;
+    }
   }
 
   /**
@@ -120,7 +130,7 @@ export class BpfObject {
   static openMemory(bytes: Uint8Array, opts: OpenObjectOptions = {}): BpfObject {
     const name = opts.objectName ?? `${bytes.byteOffset.toString(16)}-${bytes.length.toString(16)}`;
     prDebug(`loading object '${name}' from buffer`);
-    return new BpfObject(openObjectDef(bytes, name, { objectName: name }), opts);
+    return new BpfObject(openObjectDef(bytes, name, { ...opts, objectName: name }), opts);
   }
 
   /** @see bpf_object__name */
@@ -175,6 +185,16 @@ export class BpfObject {
       this.relocateCore(sys);
       this.loadPrograms(sys, opts);
     } catch (e) {
+      // Maps pinned by this load (not reused ones) are unpinned again.
+      for (const m of this.maps) {
+        if (m.pinned && !m.reused) {
+          try {
+            m.unpin();
+          } catch {
+            // best effort, as libbpf
+          }
+        }
+      }
       this.unload(sys);
       prWarn(`failed to load object '${this.def.path}'`);
       throw e;
@@ -249,9 +269,49 @@ export class BpfObject {
         prDebug(`map '${map.name}': skipped auto-creating...`);
         continue;
       }
+      let retried = false;
+      for (;;) {
+        if (map.pinPath !== undefined) {
+          try {
+            reusePinnedMap(sys, map);
+          } catch (e) {
+            prWarn(`map '${map.name}': error reusing pinned map`);
+            throw e;
+          }
+          if (retried && map.fd < 0) {
+            prWarn(`map '${map.name}': cannot find pinned map`);
+            throw new LibbpfError('ENOENT', `map '${map.name}': cannot find pinned map`);
+          }
+        }
+        if (map.fd >= 0) prDebug(`map '${map.name}': skipping creation (preset fd=${map.fd})`);
+        else this.createMap(sys, map, opts);
+        if (map.pinPath !== undefined && !map.pinned) {
+          try {
+            map.pin();
+          } catch (e) {
+            sys.close(map.fd);
+            map.fd = -1;
+            if (!retried && e instanceof BpfError && e.errno === 'EEXIST') {
+              retried = true;
+              continue;
+            }
+            const msg = `map '${map.name}': failed to auto-pin at '${map.pinPath}': ${e instanceof Error ? e.message : String(e)}`;
+            prWarn(msg);
+            throw new LibbpfError(errnoOf(e), msg, undefined, { cause: e });
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  /** BPF_MAP_CREATE (retrying without BTF), then initial contents and freeze. */
+  private createMap(sys: Syscalls, map: BpfMap, opts: LoadOptions): void {
+    {
       const d = map.def;
       let maxEntries = d.maxEntries;
-      if (d.type === BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = opts.nrCpus ?? 1;
+      if (d.type === BpfMapType.BPF_MAP_TYPE_PERF_EVENT_ARRAY && maxEntries === 0)
+        maxEntries = opts.nrCpus ?? 1;
       let innerFd: number | undefined;
       if (d.innerMap) {
         const im = d.innerMap;
@@ -286,8 +346,15 @@ export class BpfObject {
           map.fd = sys.bpf('BPF_MAP_CREATE', attr);
         } catch (e) {
           if (!withBtf || !(e instanceof BpfError)) throw e;
-          prWarn(`Error in bpf_create_map_xattr(${map.name}):${e.message}(${-e.code}). Retrying without BTF.`);
-          map.fd = sys.bpf('BPF_MAP_CREATE', { ...attr, btf_fd: 0, btf_key_type_id: 0, btf_value_type_id: 0 });
+          prWarn(
+            `Error in bpf_create_map_xattr(${map.name}):${e.message}(${-e.code}). Retrying without BTF.`,
+          );
+          map.fd = sys.bpf('BPF_MAP_CREATE', {
+            ...attr,
+            btf_fd: 0,
+            btf_key_type_id: 0,
+            btf_value_type_id: 0,
+          });
         }
       } catch (e) {
         const msg = `map '${map.name}': failed to create: ${e instanceof Error ? e.message : String(e)}(${negErrno(e)})`;
@@ -298,7 +365,12 @@ export class BpfObject {
       }
       if (d.kind !== 'user' && d.kind !== 'bss' && d.initialValue) {
         try {
-          sys.bpf('BPF_MAP_UPDATE_ELEM', { map_fd: map.fd, key: new Uint8Array(4), value: d.initialValue, flags: 0 });
+          sys.bpf('BPF_MAP_UPDATE_ELEM', {
+            map_fd: map.fd,
+            key: new Uint8Array(4),
+            value: d.initialValue,
+            flags: 0,
+          });
         } catch (e) {
           const msg = `map '${map.name}': failed to set initial contents: ${e instanceof Error ? e.message : String(e)}`;
           prWarn(msg);
@@ -347,7 +419,9 @@ export class BpfObject {
         const insnIdx = rec.insnOff / 8;
         const prog = this.allPrograms.find(
           (p) =>
-            p.def.secName === sec.secName && insnIdx >= p.def.secInsnOff && insnIdx < p.def.secInsnOff + p.def.insns.length,
+            p.def.elfSecName === sec.secName &&
+            insnIdx >= p.def.secInsnOff &&
+            insnIdx < p.def.secInsnOff + p.def.insns.length,
         );
         if (!prog) {
           prDebug(
@@ -368,7 +442,12 @@ export class BpfObject {
           const err = e instanceof CoreError ? e.errno : -22;
           prWarn(`prog '${prog.name}': relo #${i}: failed to relocate: ${err}`);
           prWarn(`failed to perform CO-RE relocations: ${err}`);
-          throw new LibbpfError(err === -3 ? 'ESRCH' : err === -7 ? 'E2BIG' : err === -95 ? 'EOPNOTSUPP' : 'EINVAL', e instanceof Error ? e.message : String(e), undefined, { cause: e });
+          throw new LibbpfError(
+            err === -3 ? 'ESRCH' : err === -7 ? 'E2BIG' : err === -95 ? 'EOPNOTSUPP' : 'EINVAL',
+            e instanceof Error ? e.message : String(e),
+            undefined,
+            { cause: e },
+          );
         }
       });
     }
@@ -391,12 +470,11 @@ export class BpfObject {
         continue;
       }
       const d = prog.def;
-      const fail = (errno: Parameters<typeof negErrno>[0] | string, msg: string, cause?: unknown): never => {
-        const err = typeof errno === 'string' ? errno : errnoOf(errno);
-        const code = cause instanceof BpfError ? -cause.code : -(({ ESRCH: 3, EINVAL: 22 }) as Record<string, number>)[err]!;
-        prWarn(`prog '${prog.name}': failed to load: ${code}`);
+      /** libbpf's "prog 'x': failed to load: -N", then the error. */
+      const fail = (errno: Errno, msg: string, cause?: unknown): never => {
+        prWarn(`prog '${prog.name}': failed to load: ${-ERRNO[errno]}`);
         if (cause instanceof LibbpfError) throw cause;
-        throw new LibbpfError(err as 'EINVAL', msg, undefined, { cause });
+        throw new LibbpfError(errno, msg, undefined, { cause });
       };
       if (!d.secDef && d.progType === 0) {
         prWarn(`prog '${prog.name}': missing BPF prog type, check ELF section name '${d.secName}'`);
@@ -422,7 +500,7 @@ export class BpfObject {
         prog_name: prog.name.slice(0, BPF_OBJ_NAME_LEN - 1),
         expected_attach_type: d.expectedAttachType,
       };
-      if (fdArray && fdArray.length) attr.fd_array = fdArray;
+      if (fdArray?.length) attr.fd_array = fdArray;
       if (this.btfFd >= 0) {
         attr.prog_btf_fd = this.btfFd;
         if (linked.funcInfoComplete && linked.funcInfo.length) {
@@ -452,12 +530,14 @@ export class BpfObject {
       }
       if (d.secDef && d.secDef.flags & SEC_ATTACH_BTF && prog.attachBtfId === 0) {
         const slash = d.secName.indexOf('/');
-        if (slash < 0) {
-          prWarn(`prog '${prog.name}': no BTF-based attach target is specified, use bpf_program__set_attach_target()`);
+        if (slash < 0 && prog.attachTargetName === undefined) {
+          prWarn(
+            `prog '${prog.name}': no BTF-based attach target is specified, use bpf_program__set_attach_target()`,
+          );
           prWarn(`prog '${prog.name}': failed to prepare load attributes: -22`);
           fail('EINVAL', `prog '${prog.name}': no BTF-based attach target is specified`);
         }
-        const attachName = d.secName.slice(slash + 1);
+        const attachName = prog.attachTargetName ?? d.secName.slice(slash + 1);
         const { prefix, kind } = attachBtfTarget(d.expectedAttachType, d.progType);
         const id = this.kernelBtf?.findByName(prefix + attachName, kind);
         if (id === undefined) {
@@ -473,14 +553,49 @@ export class BpfObject {
       }
       prog.loadedInsns = linked.insns;
       try {
-        const r = progLoad(sys, prog.name, attr, opts);
+        const r = progLoad(sys, prog.name, attr, opts, (log) => this.fixupCoreLog(log, linked.coreRelos));
         prog.fd = r.fd;
         prog.log = r.log;
       } catch (e) {
         if (e instanceof LibbpfError) prog.log = e.log ?? '';
-        fail(e, e instanceof Error ? e.message : String(e), e);
+        fail(errnoOf(e), e instanceof Error ? e.message : String(e), e);
       }
     }
+  }
+
+  /**
+   * Replaces the verifier's complaint about a reachable poisoned instruction
+   * ("N: (85) call unknown#195896080" + "invalid func unknown#195896080")
+   * with the CO-RE relocation that failed, looking at the last 10 lines.
+   * @see fixup_verifier_log, fixup_log_failed_core_relo
+   */
+  private fixupCoreLog(
+    log: string,
+    relos: { insnIdx: number; typeId: number; accessStrOff: number; kind: number }[],
+  ): string {
+    const lines = log.split(/(?<=\n)/);
+    for (let i = lines.length - 1; i >= Math.max(1, lines.length - 10); i--) {
+      if (!lines[i]!.startsWith('invalid func unknown#195896080\n')) continue;
+      const m = /^(\d+): \(\d+\) call unknown#195896080\n/.exec(lines[i - 1]!);
+      if (!m) return log;
+      const insnIdx = Number(m[1]);
+      const relo = relos.find((r) => r.insnIdx === insnIdx);
+      if (!relo || !this.def.btf) return log;
+      let spec: string;
+      try {
+        spec = formatSpec(parseSpec(this.def.btf, relo.typeId, this.btfStr(relo.accessStrOff), relo.kind));
+      } catch {
+        return log;
+      }
+      lines.splice(
+        i - 1,
+        2,
+        `${insnIdx}: <invalid CO-RE relocation>\n`,
+        `failed to resolve CO-RE relocation ${spec}\n`,
+      );
+      return lines.join('');
+    }
+    return log;
   }
 
   private unload(sys: Syscalls): void {

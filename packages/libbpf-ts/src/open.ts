@@ -7,8 +7,8 @@
  */
 import {
   decodeInsns,
-  type ElfFile,
   ElfError,
+  type ElfFile,
   EM_BPF,
   type Insn,
   parseElf,
@@ -29,9 +29,23 @@ import {
   STV_HIDDEN,
 } from '@tsbpf/bpf-vm';
 import type { Btf } from '@tsbpf/btf';
-import { BPF_CALL, BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS, BPF_INSN_SIZE, BPF_JMP, BPF_PSEUDO_CALL } from '@tsbpf/uapi';
-import { type BtfExtRaw, type CoreReloRec, type FuncInfoRec, fixupDatasecs, type LineInfoRec, parseBtfExtRaw } from './btfRaw.js';
+import {
+  BPF_CALL,
+  BPF_F_SLEEPABLE,
+  BPF_F_XDP_HAS_FRAGS,
+  BPF_INSN_SIZE,
+  BPF_JMP,
+  BPF_PSEUDO_CALL,
+} from '@tsbpf/uapi';
 import { parseObjectBtf } from './btfModel.js';
+import {
+  type BtfExtRaw,
+  type CoreReloRec,
+  type FuncInfoRec,
+  fixupDatasecs,
+  type LineInfoRec,
+  parseBtfExtRaw,
+} from './btfRaw.js';
 import { LibbpfError } from './errors.js';
 import {
   dataSectionKind,
@@ -51,8 +65,13 @@ const R_BPF_NONE = 0;
 
 export interface ProgramDef {
   name: string;
+  /** SEC() name, without libbpf's leading '?' (which only turns autoload off). */
   secName: string;
+  /** The ELF section's own name (what .BTF.ext records refer to). */
+  elfSecName: string;
   secIdx: number;
+  /** Initial autoload: false for SEC("?..."). */
+  autoload: boolean;
   /** First instruction of the program within its section. */
   secInsnOff: number;
   /** The program's own instructions (a private copy). */
@@ -121,6 +140,11 @@ const reloc = (msg: string): LibbpfError => new LibbpfError('EINVAL', msg, -4005
 export interface OpenOptions {
   /** Overrides the object name (default: from the path). @see bpf_object_open_opts.object_name */
   objectName?: string;
+  /**
+   * Accept `struct bpf_map_def` entries in a `maps` section, as libbpf before
+   * v1.0 did. Off by default: libbpf v1.0+ refuses such objects.
+   */
+  legacyMaps?: boolean;
 }
 
 /**
@@ -137,7 +161,7 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
     throw new LibbpfError('EINVAL', `elf: failed to open ${path}: ${msg}`, -4001);
   }
   if (elf.header.endianness !== 'little') {
-    prWarn('elf: endianness mismatch in ' + path + '.');
+    prWarn(`elf: endianness mismatch in ${path}.`);
     throw new LibbpfError('EINVAL', `elf: endianness mismatch in ${path}.`, -4003);
   }
   if (elf.header.machine !== EM_BPF && elf.header.machine !== 0) {
@@ -190,6 +214,13 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
       obj.kernVersion = new DataView(sec.data.buffer, sec.data.byteOffset, 4).getUint32(0, true);
       prDebug(`kernel version of ${path} is ${obj.kernVersion.toString(16)}`);
     } else if (sec.name === 'maps') {
+      if (!opts.legacyMaps) {
+        prWarn(`elf: legacy map definitions in 'maps' section are not supported by libbpf v1.0+`);
+        throw new LibbpfError(
+          'EOPNOTSUPP',
+          `elf: legacy map definitions in 'maps' section are not supported by libbpf v1.0+`,
+        );
+      }
       legacyMapsShndx = sec.index;
     } else if (sec.name === '.maps') {
       mapsShndx = sec.index;
@@ -211,7 +242,10 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
     } else if (sec.type === SHT_REL) {
       const target = elf.sections[sec.info];
       if (target && (target.flags & SHF_EXECINSTR) !== 0) relSecs.push(sec.index);
-      else if (target) prDebug(`elf: skipping relo section(${sec.index}) ${sec.name} for section(${sec.info}) ${target.name}`);
+      else if (target)
+        prDebug(
+          `elf: skipping relo section(${sec.index}) ${sec.name} for section(${sec.info}) ${target.name}`,
+        );
     } else if (sec.type === SHT_NOBITS && (sec.name === '.bss' || sec.name.startsWith('.bss.'))) {
       dataSecs.push({ idx: sec.index, name: sec.name, kind: 'bss' });
     } else {
@@ -225,20 +259,26 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
   // BTF: fix up DATASECs, then build the type model.
   if (btfSec !== undefined) {
     try {
+      const hidden = new Set(obj.programs.filter((p) => p.markBtfStatic).map((p) => p.name));
       const fixed = fixupDatasecs(btfSec, {
+        staticFuncs: hidden,
         sectionSize: (name) => elf.sectionByName(name)?.size,
         varSymbol: (name) => {
           const sym = elf.symbols.find(
             (s) => s.name === name && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.type !== STT_FUNC,
           );
-          return sym ? { offset: Number(sym.value), hidden: sym.visibility === STV_HIDDEN || sym.visibility === 1 } : undefined;
+          return sym
+            ? { offset: Number(sym.value), hidden: sym.visibility === STV_HIDDEN || sym.visibility === 1 }
+            : undefined;
         },
       });
       for (const w of fixed.warnings) prWarn(w);
       obj.btfBytes = fixed.btf;
       obj.btf = parseObjectBtf(fixed.btf);
     } catch (e) {
-      prWarn(`Error loading ELF section .BTF: ${e instanceof Error ? e.message : String(e)}. Ignored and continue.`);
+      prWarn(
+        `Error loading ELF section .BTF: ${e instanceof Error ? e.message : String(e)}. Ignored and continue.`,
+      );
       obj.btfBytes = undefined;
       obj.btf = undefined;
     }
@@ -248,7 +288,9 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
         obj.funcInfoRecSize = obj.btfExt.funcInfoRecSize;
         obj.lineInfoRecSize = obj.btfExt.lineInfoRecSize;
       } catch (e) {
-        prWarn(`Error loading ELF section .BTF.ext: ${e instanceof Error ? e.message : String(e)}. Ignored and continue.`);
+        prWarn(
+          `Error loading ELF section .BTF.ext: ${e instanceof Error ? e.message : String(e)}. Ignored and continue.`,
+        );
       }
     }
   }
@@ -256,7 +298,8 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
   const nsyms = symtab.entsize ? symtab.size / symtab.entsize : elf.symbols.length;
   prDebug(`looking for externs among ${nsyms} symbols...`);
   const externs = elf.symbols.filter(
-    (s) => s.index > 0 && s.shndx === SHN_UNDEF && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.name !== '',
+    (s) =>
+      s.index > 0 && s.shndx === SHN_UNDEF && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.name !== '',
   );
   if (externs.length > 0) {
     const names = externs.map((s) => s.name).join(', ');
@@ -266,6 +309,9 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
   prDebug('collected 0 externs total');
 
   initMaps(obj, mapsShndx, legacyMapsShndx, dataSecs);
+  for (const p of obj.programs) {
+    if (!p.isSubprog && !p.secDef) prDebug(`prog '${p.name}': unrecognized ELF section name '${p.secName}'`);
+  }
   initExtInfo(obj);
   for (const idx of relSecs) collectRelos(obj, idx);
   return obj;
@@ -284,20 +330,28 @@ function addPrograms(obj: ObjectDef, secIdx: number, secName: string, data: Uint
     }
     if (secIdx !== obj.textShndx && secName !== '.text' && sym.bind === STB_LOCAL) {
       prWarn(`sec '${secName}': program '${sym.name}' is static and not supported`);
-      throw new LibbpfError('ENOTSUPP', `sec '${secName}': program '${sym.name}' is static and not supported`);
+      throw new LibbpfError(
+        'ENOTSUPP',
+        `sec '${secName}': program '${sym.name}' is static and not supported`,
+      );
     }
     prDebug(
       `sec '${secName}': found program '${sym.name}' at insn offset ${off / BPF_INSN_SIZE} (${off} bytes), code size ${size / BPF_INSN_SIZE} insns (${size} bytes)`,
     );
     const isSubprog = secName === '.text';
-    const secDef = isSubprog ? undefined : findSecDef(secName);
+    // SEC("?name") is SEC("name") with autoload off.
+    const optional = secName.startsWith('?');
+    const progSecName = optional ? secName.slice(1) : secName;
+    const secDef = isSubprog ? undefined : findSecDef(progSecName);
     let progFlags = 0;
     if (secDef && secDef.flags & SEC_SLEEPABLE) progFlags |= BPF_F_SLEEPABLE;
     if (secDef && secDef.flags & SEC_XDP_FRAGS) progFlags |= BPF_F_XDP_HAS_FRAGS;
     obj.programs.push({
       name: sym.name,
-      secName,
+      secName: progSecName,
+      elfSecName: secName,
       secIdx,
+      autoload: !optional,
       secInsnOff: off / BPF_INSN_SIZE,
       insns: insns.slice(off / BPF_INSN_SIZE, (off + size) / BPF_INSN_SIZE).map((i) => ({ ...i })),
       secDef,
@@ -325,7 +379,9 @@ function initMaps(
   const { elf } = obj;
   if (legacyShndx >= 0) {
     const sec = elf.sections[legacyShndx]!;
-    const syms = elf.symbols.filter((s) => s.shndx === legacyShndx && s.name !== '' && s.type !== STT_SECTION);
+    const syms = elf.symbols.filter(
+      (s) => s.shndx === legacyShndx && s.name !== '' && s.type !== STT_SECTION,
+    );
     for (const sym of syms.sort((a, b) => Number(a.value - b.value))) {
       const off = Number(sym.value);
       if (off + LEGACY_MAP_DEF_SIZE > sec.data.length) {
@@ -371,8 +427,18 @@ function initMaps(
   }
   for (const ds of dataSecs) {
     const sec = elf.sections[ds.idx]!;
-    const def = internalMapDef(obj.name, ds.kind, ds.name, ds.idx, sec.size, ds.kind === 'bss' ? undefined : sec.data, obj.btf);
-    prDebug(`map '${def.name}' (global data): at sec_idx ${ds.idx}, offset 0, flags ${def.mapFlags.toString(16)}.`);
+    const def = internalMapDef(
+      obj.name,
+      ds.kind,
+      ds.name,
+      ds.idx,
+      sec.size,
+      ds.kind === 'bss' ? undefined : sec.data,
+      obj.btf,
+    );
+    prDebug(
+      `map '${def.name}' (global data): at sec_idx ${ds.idx}, offset 0, flags ${def.mapFlags.toString(16)}.`,
+    );
     prDebug(`map ${obj.maps.length} is "${def.name}"`);
     obj.maps.push(def);
   }
@@ -383,16 +449,18 @@ function initExtInfo(obj: ObjectDef): void {
   const ext = obj.btfExt;
   if (!ext) return;
   const progIn = (secName: string, insnIdx: number) =>
-    obj.programs.find((p) => p.secName === secName && insnIdx >= p.secInsnOff && insnIdx < p.secInsnOff + p.insns.length);
+    obj.programs.find(
+      (p) => p.elfSecName === secName && insnIdx >= p.secInsnOff && insnIdx < p.secInsnOff + p.insns.length,
+    );
   for (const sec of ext.funcInfo) {
-    for (const p of obj.programs) if (p.secName === sec.secName) p.hasFuncInfo = true;
+    for (const p of obj.programs) if (p.elfSecName === sec.secName) p.hasFuncInfo = true;
     for (const r of sec.records) {
       const p = progIn(sec.secName, r.insnOff / BPF_INSN_SIZE);
       if (p) p.funcInfo.push({ insnOff: r.insnOff / BPF_INSN_SIZE - p.secInsnOff, typeId: r.typeId });
     }
   }
   for (const sec of ext.lineInfo) {
-    for (const p of obj.programs) if (p.secName === sec.secName) p.hasLineInfo = true;
+    for (const p of obj.programs) if (p.elfSecName === sec.secName) p.hasLineInfo = true;
     for (const r of sec.records) {
       const p = progIn(sec.secName, r.insnOff / BPF_INSN_SIZE);
       if (p) p.lineInfo.push({ ...r, insnOff: r.insnOff / BPF_INSN_SIZE - p.secInsnOff });
@@ -401,7 +469,8 @@ function initExtInfo(obj: ObjectDef): void {
   for (const sec of ext.coreRelos) {
     for (const r of sec.records) {
       obj.coreReloCount++;
-      if (r.insnOff % BPF_INSN_SIZE) throw new LibbpfError('EINVAL', `CO-RE relocation at unaligned offset ${r.insnOff}`);
+      if (r.insnOff % BPF_INSN_SIZE)
+        throw new LibbpfError('EINVAL', `CO-RE relocation at unaligned offset ${r.insnOff}`);
       const p = progIn(sec.secName, r.insnOff / BPF_INSN_SIZE);
       if (p) p.coreRelos.push({ ...r, insnIdx: r.insnOff / BPF_INSN_SIZE - p.secInsnOff });
     }
@@ -431,7 +500,8 @@ function collectRelos(obj: ObjectDef, relIdx: number): void {
       sym.type === STT_SECTION && sym.name === '' ? (elf.sections[sym.shndx]?.name ?? '') : sym.name;
     prDebug(`sec '${relSec.name}': relo #${i}: insn #${secInsnIdx} against '${symName}'`);
     const prog = obj.programs.find(
-      (p) => p.secIdx === target.index && secInsnIdx >= p.secInsnOff && secInsnIdx < p.secInsnOff + p.insns.length,
+      (p) =>
+        p.secIdx === target.index && secInsnIdx >= p.secInsnOff && secInsnIdx < p.secInsnOff + p.insns.length,
     );
     if (!prog) {
       prDebug(
@@ -471,13 +541,21 @@ function recordReloc(
     return;
   }
   if (insn.code !== LDDW) {
-    prWarn(`prog '${prog.name}': invalid relo against '${symName}' for insns[${insnIdx}].code 0x${insn.code.toString(16)}`);
+    prWarn(
+      `prog '${prog.name}': invalid relo against '${symName}' for insns[${insnIdx}].code 0x${insn.code.toString(16)}`,
+    );
     throw reloc(`prog '${prog.name}': invalid relo against '${symName}'`);
   }
   // Address of a subprogram in .text (callbacks).
-  if (sym.shndx === obj.textShndx && obj.textShndx !== 0 && (sym.type === STT_FUNC || sym.type === STT_SECTION)) {
+  if (
+    sym.shndx === obj.textShndx &&
+    obj.textShndx !== 0 &&
+    (sym.type === STT_FUNC || sym.type === STT_SECTION)
+  ) {
     if (symOff % BPF_INSN_SIZE || insn.imm % BPF_INSN_SIZE) {
-      prWarn(`prog '${prog.name}': bad subprog addr relo against '${symName}' at offset ${symOff}+${insn.imm}`);
+      prWarn(
+        `prog '${prog.name}': bad subprog addr relo against '${symName}' at offset ${symOff}+${insn.imm}`,
+      );
       throw reloc(`prog '${prog.name}': bad subprog addr relo against '${symName}'`);
     }
     prog.relos.push({ type: 'subprogAddr', insnIdx, symOff });
@@ -499,7 +577,9 @@ function recordReloc(
     );
     prog.relos.push({ type: 'ld64', insnIdx, mapIdx });
   } else {
-    prDebug(`prog '${prog.name}': found data map ${mapIdx} (${map.name}, sec ${map.secIdx}, off ${symOff}) for insn ${insnIdx}`);
+    prDebug(
+      `prog '${prog.name}': found data map ${mapIdx} (${map.name}, sec ${map.secIdx}, off ${symOff}) for insn ${insnIdx}`,
+    );
     prog.relos.push({ type: 'data', insnIdx, mapIdx, symOff });
   }
 }

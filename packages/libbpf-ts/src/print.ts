@@ -11,9 +11,9 @@ export type PrintFn = (level: PrintLevel, message: string) => void;
 
 const RANK: Record<PrintLevel, number> = { warn: 0, info: 1, debug: 2 };
 
-/** The level named by LIBBPF_LOG_LEVEL (warn, info or debug), `info` when unset or unknown. */
+/** The level named by LIBBPF_LOG_LEVEL (warn, info or debug, any case), `info` when unset or unknown. */
 export function envLogLevel(env: Record<string, string | undefined> = process.env): PrintLevel {
-  const v = env.LIBBPF_LOG_LEVEL;
+  const v = env.LIBBPF_LOG_LEVEL?.toLowerCase();
   if (v === 'warn' || v === 'info' || v === 'debug') return v;
   return 'info';
 }

@@ -9,16 +9,16 @@ import {
   BPF_ITER_LINK_INFO_SIZE,
   BpfAttachType,
   BpfError,
-  encodeIterLinkInfo,
   ERRNO,
   type Errno,
+  encodeIterLinkInfo,
   type IterLinkInfo,
   isErrno,
   type ProgLoadAttr,
-  strerror,
   type Syscalls,
+  strerror,
 } from '@tsbpf/uapi';
-import { LibbpfError } from './errors.js';
+import { LibbpfError, VerifierError } from './errors.js';
 import { BpfLink } from './link.js';
 import type { ProgramDef } from './open.js';
 import { prDebug, prWarn } from './print.js';
@@ -50,12 +50,15 @@ export class BpfProgram {
   attachBtfId = 0;
   /** Verifier log of the last load that produced one. */
   log = '';
+  /** Attach target name set with setAttachTarget (overrides the section's). */
+  attachTargetName: string | undefined;
 
   constructor(
     /** @internal */ readonly def: ProgramDef,
     private readonly sys: () => Syscalls | undefined,
   ) {
     this.autoattach = def.secDef?.autoAttach !== undefined;
+    this.autoload = def.autoload;
   }
 
   /** @see bpf_program__name */
@@ -85,6 +88,19 @@ export class BpfProgram {
   get flags(): number {
     return this.def.progFlags;
   }
+  /**
+   * Names the kernel function (or iterator target, tracepoint...) a
+   * BTF-attached program binds to, for sections like bare SEC("iter") that
+   * do not; resolved in kernel BTF at load.
+   * @see bpf_program__set_attach_target (attach_prog_fd 0)
+   */
+  setAttachTarget(name: string): void {
+    if (this.fd >= 0)
+      throw new LibbpfError('EINVAL', `prog '${this.name}': can't set attach target after load`);
+    this.attachTargetName = name;
+    this.attachBtfId = 0;
+  }
+
   /** The program's own instructions (before subprogram linking). @see bpf_program__insns */
   get insns(): readonly Insn[] {
     return this.def.insns;
@@ -97,6 +113,20 @@ export class BpfProgram {
       throw new LibbpfError('EINVAL', `prog '${this.name}': can't ${what} before loaded`);
     }
     return s;
+  }
+
+  /**
+   * Pins the loaded program in bpffs.
+   * @see bpf_program__pin
+   */
+  pin(path: string): void {
+    const sys = this.sys();
+    if (!sys || this.fd < 0) {
+      prWarn(`prog '${this.name}': can't pin program that wasn't loaded`);
+      throw new LibbpfError('EINVAL', `prog '${this.name}': can't pin program that wasn't loaded`);
+    }
+    sys.bpf('BPF_OBJ_PIN', { pathname: path, bpf_fd: this.fd });
+    prDebug(`prog '${this.name}': pinned at '${path}'`);
   }
 
   /**
@@ -128,10 +158,15 @@ export class BpfProgram {
     } catch (e) {
       const errno = errnoOf(e);
       prWarn(`prog '${this.name}': failed to attach to iterator: ${strerror(ERRNO[errno])}`);
-      throw new LibbpfError(errno, `prog '${this.name}': failed to attach to iterator: ${strerror(ERRNO[errno])}`, undefined, {
-        syscall: 'BPF_LINK_CREATE',
-        cause: e,
-      });
+      throw new LibbpfError(
+        errno,
+        `prog '${this.name}': failed to attach to iterator: ${strerror(ERRNO[errno])}`,
+        undefined,
+        {
+          syscall: 'BPF_LINK_CREATE',
+          cause: e,
+        },
+      );
     }
   }
 
@@ -143,12 +178,22 @@ export class BpfProgram {
   attachTrace(): BpfLink {
     const sys = this.loadedSys('attach');
     try {
-      const fd = sys.bpf('BPF_LINK_CREATE', { prog_fd: this.fd, target_fd: 0, attach_type: this.expectedAttachType, flags: 0 });
+      const fd = sys.bpf('BPF_LINK_CREATE', {
+        prog_fd: this.fd,
+        target_fd: 0,
+        attach_type: this.expectedAttachType,
+        flags: 0,
+      });
       return new BpfLink(sys, fd);
     } catch (e) {
       const errno = errnoOf(e);
       prWarn(`prog '${this.name}': failed to attach: ${strerror(ERRNO[errno])}`);
-      throw new LibbpfError(errno, `prog '${this.name}': failed to attach: ${strerror(ERRNO[errno])}`, undefined, { cause: e });
+      throw new LibbpfError(
+        errno,
+        `prog '${this.name}': failed to attach: ${strerror(ERRNO[errno])}`,
+        undefined,
+        { cause: e },
+      );
     }
   }
 
@@ -161,7 +206,10 @@ export class BpfProgram {
     const kind = this.def.secDef?.autoAttach;
     if (kind === undefined) {
       prWarn(`prog '${this.name}': no auto-attach function for SEC("${this.sectionName}")`);
-      throw new LibbpfError('EOPNOTSUPP', `prog '${this.name}': no auto-attach function for SEC("${this.sectionName}")`);
+      throw new LibbpfError(
+        'EOPNOTSUPP',
+        `prog '${this.name}': no auto-attach function for SEC("${this.sectionName}")`,
+      );
     }
     switch (kind) {
       case 'iter':
@@ -172,7 +220,9 @@ export class BpfProgram {
       default:
         // kprobe/uprobe/usdt/tracepoint/raw_tp attach need perf events or raw tracepoints, which the
         // Syscalls door does not offer: treated like a section without a target.
-        prDebug(`prog '${this.name}': auto-attach of SEC("${this.sectionName}") is not supported here, skipping`);
+        prDebug(
+          `prog '${this.name}': auto-attach of SEC("${this.sectionName}") is not supported here, skipping`,
+        );
         return undefined;
     }
   }
@@ -185,13 +235,22 @@ export interface ProgLoadOptions {
   logLevel?: number;
 }
 
+/** Rewrites a failed load's verifier log before it is reported (libbpf's fixup_verifier_log). */
+export type LogFixup = (log: string) => string;
+
 /**
  * BPF_PROG_LOAD as libbpf does it: quietly first, then with log_level 1 and
  * a buffer that doubles on ENOSPC. On failure prints libbpf's messages and
  * throws LibbpfError carrying the verifier log.
  * @see bpf_object_load_prog
  */
-export function progLoad(sys: Syscalls, progName: string, base: ProgLoadAttr, opts: ProgLoadOptions = {}): { fd: number; log: string } {
+export function progLoad(
+  sys: Syscalls,
+  progName: string,
+  base: ProgLoadAttr,
+  opts: ProgLoadOptions = {},
+  fixupLog?: LogFixup,
+): { fd: number; log: string } {
   let logLevel = opts.logLevel ?? 0;
   let logSize = 0;
   let logBuf: Uint8Array | undefined;
@@ -221,11 +280,12 @@ export function progLoad(sys: Syscalls, progName: string, base: ProgLoadAttr, op
         continue;
       }
       if (isErrno(e, 'ENOSPC') && logSize <= 0xffffffff / 2) continue;
-      const log = decode(logBuf) || e.log || '';
+      const raw = decode(logBuf) || e.log || '';
+      const log = fixupLog ? fixupLog(raw) : raw;
       const msg = `prog '${progName}': BPF program load failed: ${strerror(e.code)}`;
       prWarn(msg);
       if (log !== '') prWarn(`prog '${progName}': -- BEGIN PROG LOAD LOG --\n${log}-- END PROG LOAD LOG --`);
-      throw new LibbpfError(e.errno, msg, undefined, { syscall: 'BPF_PROG_LOAD', log, cause: e });
+      throw new VerifierError(e.errno, msg, progName, log, e);
     }
   }
 }

@@ -10,6 +10,7 @@
 import type { Insn } from '@tsbpf/bpf-vm';
 import {
   BPF_CALL,
+  BPF_INSN_SIZE,
   BPF_JMP,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
@@ -17,9 +18,8 @@ import {
   BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
-  BPF_INSN_SIZE,
 } from '@tsbpf/uapi';
-import type { FuncInfoRec, LineInfoRec } from './btfRaw.js';
+import type { CoreReloRec, FuncInfoRec, LineInfoRec } from './btfRaw.js';
 import { LibbpfError } from './errors.js';
 import type { ObjectDef, ProgramDef } from './open.js';
 import { prDebug, prWarn } from './print.js';
@@ -32,6 +32,8 @@ export interface LinkedProgram {
   relos: RelocDesc[];
   funcInfo: FuncInfoRec[];
   lineInfo: LineInfoRec[];
+  /** CO-RE records with their instruction index in the linked program (for log fix-ups). */
+  coreRelos: (CoreReloRec & { insnIdx: number })[];
   /** false when a program in the chain lacks func_info: none is passed to the kernel. */
   funcInfoComplete: boolean;
   lineInfoComplete: boolean;
@@ -56,6 +58,7 @@ export function linkProgram(obj: ObjectDef, main: ProgramDef): LinkedProgram {
     relos: main.relos.map((r) => ({ ...r })),
     funcInfo: main.funcInfo.map((r) => ({ ...r })),
     lineInfo: main.lineInfo.map((r) => ({ ...r })),
+    coreRelos: main.coreRelos.map((r) => ({ ...r })),
     funcInfoComplete: main.hasFuncInfo,
     lineInfoComplete: main.hasLineInfo,
   };
@@ -73,7 +76,8 @@ export function linkProgram(obj: ObjectDef, main: ProgramDef): LinkedProgram {
       let subInsnIdx: number;
       if (relo?.type === 'call') subInsnIdx = relo.symOff / BPF_INSN_SIZE + insn.imm + 1;
       else if (relo?.type === 'subprogAddr') subInsnIdx = (relo.symOff + insn.imm) / BPF_INSN_SIZE;
-      else if (isPseudoFunc(insn)) throw relocErr(`prog '${prog.name}': missing subprog addr relo for insn #${idx}`);
+      else if (isPseudoFunc(insn))
+        throw relocErr(`prog '${prog.name}': missing subprog addr relo for insn #${idx}`);
       else subInsnIdx = prog.secInsnOff + idx + insn.imm + 1;
       const sub = obj.programs.find(
         (p) =>
@@ -94,6 +98,7 @@ export function linkProgram(obj: ObjectDef, main: ProgramDef): LinkedProgram {
         }
         for (const r of sub.funcInfo) out.funcInfo.push({ ...r, insnOff: r.insnOff + subOff });
         for (const r of sub.lineInfo) out.lineInfo.push({ ...r, insnOff: r.insnOff + subOff });
+        for (const r of sub.coreRelos) out.coreRelos.push({ ...r, insnIdx: r.insnIdx + subOff });
         if (!sub.hasFuncInfo || !sub.funcInfo.some((r) => r.insnOff === 0)) out.funcInfoComplete = false;
         if (!sub.hasLineInfo) out.lineInfoComplete = false;
         prDebug(`prog '${main.name}': added ${sub.insns.length} insns from sub-prog '${sub.name}'`);

@@ -52,12 +52,20 @@ const def = (
   expectedAttachType: number,
   flags: number,
   autoAttach?: AutoAttachKind,
-): SecDef => (autoAttach ? { sec, progType, expectedAttachType, flags, autoAttach } : { sec, progType, expectedAttachType, flags });
+): SecDef =>
+  autoAttach
+    ? { sec, progType, expectedAttachType, flags, autoAttach }
+    : { sec, progType, expectedAttachType, flags };
 
 /** libbpf's table, in libbpf's order (first match wins). */
 export const SECTION_DEFS: readonly SecDef[] = [
   def('socket', P.BPF_PROG_TYPE_SOCKET_FILTER, 0, SEC_NONE),
-  def('sk_reuseport/migrate', P.BPF_PROG_TYPE_SK_REUSEPORT, A.BPF_SK_REUSEPORT_SELECT_OR_MIGRATE, SEC_ATTACHABLE),
+  def(
+    'sk_reuseport/migrate',
+    P.BPF_PROG_TYPE_SK_REUSEPORT,
+    A.BPF_SK_REUSEPORT_SELECT_OR_MIGRATE,
+    SEC_ATTACHABLE,
+  ),
   def('sk_reuseport', P.BPF_PROG_TYPE_SK_REUSEPORT, A.BPF_SK_REUSEPORT_SELECT, SEC_ATTACHABLE),
   def('kprobe+', P.BPF_PROG_TYPE_KPROBE, 0, SEC_NONE, 'kprobe'),
   def('uprobe+', P.BPF_PROG_TYPE_KPROBE, 0, SEC_NONE, 'uprobe'),
@@ -126,10 +134,30 @@ export const SECTION_DEFS: readonly SecDef[] = [
   def('cgroup/sendmsg6', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_UDP6_SENDMSG, SEC_ATTACHABLE),
   def('cgroup/recvmsg4', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_UDP4_RECVMSG, SEC_ATTACHABLE),
   def('cgroup/recvmsg6', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_UDP6_RECVMSG, SEC_ATTACHABLE),
-  def('cgroup/getpeername4', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_INET4_GETPEERNAME, SEC_ATTACHABLE),
-  def('cgroup/getpeername6', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_INET6_GETPEERNAME, SEC_ATTACHABLE),
-  def('cgroup/getsockname4', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_INET4_GETSOCKNAME, SEC_ATTACHABLE),
-  def('cgroup/getsockname6', P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR, A.BPF_CGROUP_INET6_GETSOCKNAME, SEC_ATTACHABLE),
+  def(
+    'cgroup/getpeername4',
+    P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+    A.BPF_CGROUP_INET4_GETPEERNAME,
+    SEC_ATTACHABLE,
+  ),
+  def(
+    'cgroup/getpeername6',
+    P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+    A.BPF_CGROUP_INET6_GETPEERNAME,
+    SEC_ATTACHABLE,
+  ),
+  def(
+    'cgroup/getsockname4',
+    P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+    A.BPF_CGROUP_INET4_GETSOCKNAME,
+    SEC_ATTACHABLE,
+  ),
+  def(
+    'cgroup/getsockname6',
+    P.BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+    A.BPF_CGROUP_INET6_GETSOCKNAME,
+    SEC_ATTACHABLE,
+  ),
   def('cgroup/sysctl', P.BPF_PROG_TYPE_CGROUP_SYSCTL, A.BPF_CGROUP_SYSCTL, SEC_ATTACHABLE),
   def('cgroup/getsockopt', P.BPF_PROG_TYPE_CGROUP_SOCKOPT, A.BPF_CGROUP_GETSOCKOPT, SEC_ATTACHABLE),
   def('cgroup/setsockopt', P.BPF_PROG_TYPE_CGROUP_SOCKOPT, A.BPF_CGROUP_SETSOCKOPT, SEC_ATTACHABLE),

@@ -4,8 +4,9 @@
  *
  * @see bpf_object__relocate_core, bpf_core_resolve_relo, bpf_core_find_cands (tools/lib/bpf/libbpf.c)
  */
-import type { Btf } from '@tsbpf/btf';
+
 import type { Insn } from '@tsbpf/bpf-vm';
+import type { Btf } from '@tsbpf/btf';
 import { BpfCoreReloKind as K } from '@tsbpf/uapi';
 import { type CoreCandidate, findCandidates } from './match.js';
 import { type CoreLog, type CoreRelo, type CoreReloRes, calcReloInsn, patchInsn } from './relo.js';

@@ -63,7 +63,13 @@ export function fieldsAreCompat(local: Btf, localId: number, targ: Btf, targId: 
 }
 
 /** @see __bpf_core_types_are_compat */
-export function typesAreCompat(local: Btf, localId: number, targ: Btf, targId: number, depth = MAX_DEPTH): boolean {
+export function typesAreCompat(
+  local: Btf,
+  localId: number,
+  targ: Btf,
+  targId: number,
+  depth = MAX_DEPTH,
+): boolean {
   for (;;) {
     if (--depth < 0) throw new CoreError(-EINVAL, 'type nesting too deep');
     const lt = local.type(local.skipModsAndTypedefs(localId));
@@ -104,67 +110,91 @@ export function typesAreCompat(local: Btf, localId: number, targ: Btf, targId: n
   }
 }
 
+/** Essential names equal; an anonymous target only matches an anonymous local. @see bpf_core_names_match */
+function coreNamesMatch(local: string, targ: string): boolean {
+  if (targ === '') return local === '';
+  return essentialName(local) === essentialName(targ);
+}
+
 /**
- * The stricter TYPE_MATCHES relation: same kind and name, every local member
- * or enumerator present in the target with matching types, same int size and
- * signedness, same array length.
+ * The stricter TYPE_MATCHES relation: modifiers and typedefs ignored; same
+ * kind (a struct/union behind a pointer may match a forward declaration of
+ * the same flavour, enum may match enum64); ints of the same width and
+ * signedness; arrays of the same length; every local member (by name) or
+ * enumerator present in the target, members matching recursively; function
+ * prototypes with matching parameters and return type.
  * @see __bpf_core_types_match
  */
-export function typesMatch(local: Btf, localId: number, targ: Btf, targId: number, behindPtr = false, depth = MAX_DEPTH): boolean {
-  if (--depth < 0) throw new CoreError(-EINVAL, 'type nesting too deep');
-  const lt = local.type(local.skipModsAndTypedefs(localId));
-  const tt = targ.type(targ.skipModsAndTypedefs(targId));
-  if (lt.name !== '' && tt.name !== '' && !namesMatch(lt.name, tt.name)) return false;
-  if (lt.kind === 'FWD' || tt.kind === 'FWD') {
-    // A forward declaration matches a composite of the same flavour when behind a pointer.
-    if (!behindPtr) return lt.kind === tt.kind;
-    const lu = lt.kind === 'FWD' ? lt.union : lt.kind === 'UNION';
-    const tu = tt.kind === 'FWD' ? tt.union : tt.kind === 'UNION';
-    return lu === tu && (lt.kind === 'FWD' || isComposite(lt)) && (tt.kind === 'FWD' || isComposite(tt));
-  }
-  if (!kindsCoreCompat(lt, tt)) return false;
-  switch (lt.kind) {
-    case 'VOID':
-    case 'FLOAT':
-      return lt.kind === tt.kind && (lt.kind !== 'FLOAT' || (tt.kind === 'FLOAT' && lt.size === tt.size));
-    case 'INT':
-      return (
-        tt.kind === 'INT' &&
-        lt.size === tt.size &&
-        (lt.encoding & 1) === (tt.encoding & 1) &&
-        lt.offset === tt.offset &&
-        lt.bits === tt.bits
-      );
-    case 'ENUM':
-    case 'ENUM64': {
-      if (!isAnyEnum(tt) || lt.size !== tt.size) return false;
-      return lt.values.every((v) => tt.values.some((w) => namesMatch(v.name, w.name)));
-    }
-    case 'STRUCT':
-    case 'UNION': {
-      if (!isComposite(tt)) return false;
-      for (const m of lt.members) {
-        const tm = tt.members.find((x) => x.name === m.name);
-        if (tm === undefined) return false;
-        if (!typesMatch(local, m.type, targ, tm.type, false, depth)) return false;
+export function typesMatch(
+  local: Btf,
+  localId: number,
+  targ: Btf,
+  targId: number,
+  behindPtr = false,
+  level = MAX_DEPTH,
+): boolean {
+  if (level <= 0) throw new CoreError(-EINVAL, 'type nesting too deep');
+  for (let depth = MAX_DEPTH; ; ) {
+    if (--depth < 0) throw new CoreError(-EINVAL, 'type nesting too deep');
+    localId = local.skipModsAndTypedefs(localId);
+    targId = targ.skipModsAndTypedefs(targId);
+    const lt = local.type(localId);
+    const tt = targ.type(targId);
+    if (!coreNamesMatch(lt.name, tt.name)) return false;
+    switch (lt.kind) {
+      case 'VOID':
+        return tt.kind === 'VOID';
+      case 'FWD':
+        if (behindPtr) {
+          if (tt.kind === 'FWD') return lt.union === tt.union;
+          return (tt.kind === 'STRUCT' && !lt.union) || (tt.kind === 'UNION' && lt.union);
+        }
+        return tt.kind === 'FWD' && lt.union === tt.union;
+      case 'ENUM':
+      case 'ENUM64':
+        if (!isAnyEnum(tt) || lt.size !== tt.size || lt.values.length > tt.values.length) return false;
+        return lt.values.every((v) => tt.values.some((w) => coreNamesMatch(v.name, w.name)));
+      case 'STRUCT':
+      case 'UNION': {
+        if (behindPtr) {
+          if (tt.kind === lt.kind) return true;
+          return tt.kind === 'FWD' && tt.union === (lt.kind === 'UNION');
+        }
+        if (tt.kind !== lt.kind || !isComposite(tt) || lt.members.length > tt.members.length) return false;
+        return lt.members.every((m) =>
+          tt.members.some(
+            (tm) =>
+              coreNamesMatch(m.name, tm.name) &&
+              typesMatch(local, m.type, targ, tm.type, behindPtr, level - 1),
+          ),
+        );
       }
-      return true;
-    }
-    case 'PTR':
-      return tt.kind === 'PTR' && typesMatch(local, lt.type, targ, tt.type, true, depth);
-    case 'ARRAY':
-      return (
-        tt.kind === 'ARRAY' && lt.nelems === tt.nelems && typesMatch(local, lt.type, targ, tt.type, behindPtr, depth)
-      );
-    case 'FUNC_PROTO': {
-      if (tt.kind !== 'FUNC_PROTO' || lt.params.length !== tt.params.length) return false;
-      for (let i = 0; i < lt.params.length; i++) {
-        if (!typesMatch(local, lt.params[i]!.type, targ, tt.params[i]!.type, behindPtr, depth)) return false;
+      case 'INT':
+        return tt.kind === 'INT' && lt.bits === tt.bits && (lt.encoding & 1) === (tt.encoding & 1);
+      case 'PTR':
+        if (tt.kind !== 'PTR') return false;
+        behindPtr = true;
+        localId = lt.type;
+        targId = tt.type;
+        continue;
+      case 'ARRAY':
+        if (tt.kind !== 'ARRAY' || lt.nelems !== tt.nelems) return false;
+        localId = lt.type;
+        targId = tt.type;
+        continue;
+      case 'FUNC_PROTO': {
+        if (tt.kind !== 'FUNC_PROTO' || lt.params.length !== tt.params.length) return false;
+        for (let i = 0; i < lt.params.length; i++) {
+          if (!typesMatch(local, lt.params[i]!.type, targ, tt.params[i]!.type, behindPtr, level - 1))
+            return false;
+        }
+        localId = lt.returnType;
+        targId = tt.returnType;
+        continue;
       }
-      return typesMatch(local, lt.returnType, targ, tt.returnType, behindPtr, depth);
+      default:
+        return false;
     }
-    default:
-      return false;
   }
 }
 
@@ -217,7 +247,11 @@ export function specMatch(localSpec: CoreSpec, targ: Btf, targId: number): CoreS
 }
 
 /** specMatch that also returns the partially built target spec of a non-matching candidate (for the log). */
-export function specMatchPartial(localSpec: CoreSpec, targ: Btf, targId: number): { ok: boolean; spec: CoreSpec } {
+export function specMatchPartial(
+  localSpec: CoreSpec,
+  targ: Btf,
+  targId: number,
+): { ok: boolean; spec: CoreSpec } {
   const targSpec: CoreSpec = {
     btf: targ,
     rootTypeId: targId,
@@ -230,7 +264,12 @@ export function specMatchPartial(localSpec: CoreSpec, targ: Btf, targId: number)
   return { ok, spec: targSpec };
 }
 
-function specMatchInto(localSpec: CoreSpec, targ: Btf, targId: number, targSpec: CoreSpec): CoreSpec | undefined {
+function specMatchInto(
+  localSpec: CoreSpec,
+  targ: Btf,
+  targId: number,
+  targSpec: CoreSpec,
+): CoreSpec | undefined {
   const local = localSpec.btf;
   if (isTypeBased(localSpec.reloKind)) {
     const ok =

@@ -1,6 +1,18 @@
-import { Btf } from '@tsbpf/btf';
 import type { Insn } from '@tsbpf/bpf-vm';
-import { BPF_ALU64, BPF_CALL, BPF_DW, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MOV, BPF_W, BpfCoreReloKind as K } from '@tsbpf/uapi';
+import { Btf } from '@tsbpf/btf';
+import {
+  BPF_ALU64,
+  BPF_CALL,
+  BPF_DW,
+  BPF_JMP,
+  BPF_K,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_W,
+  BpfCoreReloKind as K,
+} from '@tsbpf/uapi';
 import { describe, expect, it } from 'vitest';
 import { applyCoreRelo, CoreCandidateCache } from './apply.js';
 import { type CoreLog, POISON_HELPER_ID } from './relo.js';
@@ -11,8 +23,21 @@ function localBtf(): Btf {
   const b = new Btf();
   const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, offset: 0, bits: 32 }); // 1
   const u32 = b.add({ kind: 'INT', name: 'unsigned int', size: 4, encoding: 0, offset: 0, bits: 32 }); // 2
-  const u64 = b.add({ kind: 'INT', name: 'long long unsigned int', size: 8, encoding: 0, offset: 0, bits: 64 }); // 3
-  const anon = b.add({ kind: 'UNION', name: '', size: 8, kflag: false, members: [{ name: 'a', type: u64, bitOffset: 0, bitfieldSize: 0 }] }); // 4
+  const u64 = b.add({
+    kind: 'INT',
+    name: 'long long unsigned int',
+    size: 8,
+    encoding: 0,
+    offset: 0,
+    bits: 64,
+  }); // 3
+  const anon = b.add({
+    kind: 'UNION',
+    name: '',
+    size: 8,
+    kflag: false,
+    members: [{ name: 'a', type: u64, bitOffset: 0, bitfieldSize: 0 }],
+  }); // 4
   const char = b.add({ kind: 'INT', name: 'char', size: 1, encoding: 1, offset: 0, bits: 8 }); // 5
   const comm = b.add({ kind: 'ARRAY', name: '', type: char, indexType: int, nelems: 16 }); // 6
   b.add({
@@ -30,8 +55,23 @@ function localBtf(): Btf {
       { name: 'gone', type: u64, bitOffset: 320, bitfieldSize: 0 },
     ],
   }); // 7
-  b.add({ kind: 'ENUM', name: 'state___local', size: 4, signed: false, values: [{ name: 'RUNNING', value: 0 }, { name: 'DEAD', value: 16 }] }); // 8
-  b.add({ kind: 'STRUCT', name: 'task_struct___v2', size: 8, kflag: false, members: [{ name: 'tgid', type: int, bitOffset: 32, bitfieldSize: 0 }] }); // 9
+  b.add({
+    kind: 'ENUM',
+    name: 'state___local',
+    size: 4,
+    signed: false,
+    values: [
+      { name: 'RUNNING', value: 0 },
+      { name: 'DEAD', value: 16 },
+    ],
+  }); // 8
+  b.add({
+    kind: 'STRUCT',
+    name: 'task_struct___v2',
+    size: 8,
+    kflag: false,
+    members: [{ name: 'tgid', type: int, bitOffset: 32, bitfieldSize: 0 }],
+  }); // 9
   b.add({ kind: 'PTR', name: '', type: 7 }); // 10
   return b;
 }
@@ -41,9 +81,28 @@ function targetBtf(): Btf {
   const b = new Btf();
   const int = b.add({ kind: 'INT', name: 'int', size: 4, encoding: 1, offset: 0, bits: 32 }); // 1
   const u32 = b.add({ kind: 'INT', name: 'unsigned int', size: 4, encoding: 0, offset: 0, bits: 32 }); // 2
-  const u64 = b.add({ kind: 'INT', name: 'long long unsigned int', size: 8, encoding: 0, offset: 0, bits: 64 }); // 3
-  const inner = b.add({ kind: 'STRUCT', name: '', size: 8, kflag: false, members: [{ name: 'a', type: u64, bitOffset: 0, bitfieldSize: 0 }] }); // 4
-  const anon = b.add({ kind: 'UNION', name: '', size: 8, kflag: false, members: [{ name: '', type: inner, bitOffset: 0, bitfieldSize: 0 }] }); // 5
+  const u64 = b.add({
+    kind: 'INT',
+    name: 'long long unsigned int',
+    size: 8,
+    encoding: 0,
+    offset: 0,
+    bits: 64,
+  }); // 3
+  const inner = b.add({
+    kind: 'STRUCT',
+    name: '',
+    size: 8,
+    kflag: false,
+    members: [{ name: 'a', type: u64, bitOffset: 0, bitfieldSize: 0 }],
+  }); // 4
+  const anon = b.add({
+    kind: 'UNION',
+    name: '',
+    size: 8,
+    kflag: false,
+    members: [{ name: '', type: inner, bitOffset: 0, bitfieldSize: 0 }],
+  }); // 5
   const char = b.add({ kind: 'INT', name: 'char', size: 1, encoding: 1, offset: 0, bits: 8 }); // 6
   const comm = b.add({ kind: 'ARRAY', name: '', type: char, indexType: int, nelems: 16 }); // 7
   const u16 = b.add({ kind: 'INT', name: 'short unsigned int', size: 2, encoding: 0, offset: 0, bits: 16 }); // 8
@@ -62,11 +121,26 @@ function targetBtf(): Btf {
       { name: 'comm', type: comm, bitOffset: 1752 * 8, bitfieldSize: 0 },
     ],
   }); // 9
-  b.add({ kind: 'ENUM', name: 'state', size: 4, signed: false, values: [{ name: 'DEAD', value: 128 }, { name: 'RUNNING', value: 0 }] }); // 10
+  b.add({
+    kind: 'ENUM',
+    name: 'state',
+    size: 4,
+    signed: false,
+    values: [
+      { name: 'DEAD', value: 128 },
+      { name: 'RUNNING', value: 0 },
+    ],
+  }); // 10
   return b;
 }
 
-const ldx = (off: number, size = BPF_W): Insn => ({ code: BPF_LDX | BPF_MEM | size, dst: 1, src: 2, off, imm: 0 });
+const ldx = (off: number, size = BPF_W): Insn => ({
+  code: BPF_LDX | BPF_MEM | size,
+  dst: 1,
+  src: 2,
+  off,
+  imm: 0,
+});
 const movImm = (imm: number): Insn => ({ code: BPF_ALU64 | BPF_MOV | BPF_K, dst: 1, src: 0, off: 0, imm });
 
 function run(insns: Insn[], typeId: number, accessStr: string, kind: number, target = targetBtf()) {
@@ -139,7 +213,9 @@ describe('CO-RE relocations', () => {
   it('matches flavoured names (___v2) and enumerators by essential name', () => {
     expect(essentialNameLen('task_struct___v2')).toBe(11);
     expect(essentialNameLen('a___')).toBe(4);
-    expect(run([ldx(4)], 9, '0:0', K.BPF_CORE_FIELD_BYTE_OFFSET).warn[0]).toContain('accesses field incorrectly');
+    expect(run([ldx(4)], 9, '0:0', K.BPF_CORE_FIELD_BYTE_OFFSET).warn[0]).toContain(
+      'accesses field incorrectly',
+    );
     const ld: Insn[] = [
       { code: BPF_LD | BPF_DW, dst: 1, src: 0, off: 0, imm: 16 },
       { code: 0, dst: 0, src: 0, off: 0, imm: 0 },
@@ -169,6 +245,12 @@ describe('CO-RE relocations', () => {
     expect(run([movImm(48)], 7, '0', K.BPF_CORE_TYPE_SIZE).insns[0]!.imm).toBe(2000);
     // tgid is int locally and u16 in the target: layouts differ, so types do not "match"
     expect(run([movImm(1)], 7, '0', K.BPF_CORE_TYPE_MATCHES).insns[0]!.imm).toBe(0);
+    // v2 flavour only has tgid (int): its members all exist in the kernel struct, but tgid is u16 there
+    expect(run([movImm(1)], 9, '0', K.BPF_CORE_TYPE_MATCHES).insns[0]!.imm).toBe(0);
+    const t = targetBtf();
+    const ts = t.type(9);
+    if (ts.kind === 'STRUCT') ts.members[4]!.type = 1;
+    expect(run([movImm(1)], 9, '0', K.BPF_CORE_TYPE_MATCHES, t).insns[0]!.imm).toBe(1);
     const none = new Btf();
     expect(run([movImm(1)], 7, '0', K.BPF_CORE_TYPE_EXISTS, none).insns[0]!.imm).toBe(0);
   });

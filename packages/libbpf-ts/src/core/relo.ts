@@ -4,8 +4,9 @@
  * @see bpf_core_calc_relo_insn, bpf_core_calc_relo, bpf_core_calc_field_relo,
  *      bpf_core_patch_insn, bpf_core_poison_insn (tools/lib/bpf/relo_core.c)
  */
-import type { Btf } from '@tsbpf/btf';
+
 import type { Insn } from '@tsbpf/bpf-vm';
+import type { Btf } from '@tsbpf/btf';
 import {
   BPF_ALU,
   BPF_ALU64,
@@ -84,7 +85,13 @@ interface FieldVal {
 }
 
 /** @see bpf_core_calc_field_relo */
-function calcFieldRelo(progName: string, relo: CoreRelo, reloIdx: number, spec: CoreSpec | undefined, log: CoreLog): FieldVal {
+function calcFieldRelo(
+  progName: string,
+  relo: CoreRelo,
+  reloIdx: number,
+  spec: CoreSpec | undefined,
+  log: CoreLog,
+): FieldVal {
   const out: FieldVal = { val: 0n, sz: 0, typeId: 0, validate: true };
   if (relo.kind === K.BPF_CORE_FIELD_EXISTS) {
     out.val = spec ? 1n : 0n;
@@ -101,7 +108,9 @@ function calcFieldRelo(progName: string, relo: CoreRelo, reloIdx: number, spec: 
     } else if (relo.kind === K.BPF_CORE_FIELD_BYTE_SIZE) {
       out.val = BigInt(resolveSize(btf, acc.typeId));
     } else {
-      log.warn(`prog '${progName}': relo ${reloIdx} at insn #${relo.insnIdx} can't be applied to array access`);
+      log.warn(
+        `prog '${progName}': relo ${reloIdx} at insn #${relo.insnIdx} can't be applied to array access`,
+      );
       throw new CoreError(-EINVAL, 'array access');
     }
     return out;
@@ -143,8 +152,7 @@ function calcFieldRelo(progName: string, relo: CoreRelo, reloIdx: number, spec: 
       out.val = BigInt(byteSz);
       break;
     case K.BPF_CORE_FIELD_SIGNED:
-      out.val =
-        (isAnyEnum(mt) && mt.signed) || (mt.kind === 'INT' && (mt.encoding & 1) !== 0) ? 1n : 0n;
+      out.val = (isAnyEnum(mt) && mt.signed) || (mt.kind === 'INT' && (mt.encoding & 1) !== 0) ? 1n : 0n;
       out.validate = true;
       break;
     case K.BPF_CORE_FIELD_LSHIFT_U64:
@@ -314,14 +322,18 @@ export function calcReloInsn(
   cands.forEach((cand, i) => {
     const m = specMatchPartial(localSpec, cand.btf, cand.id);
     const candSpec = m.ok ? m.spec : undefined;
-    log.debug(`prog '${progName}': relo #${reloIdx}: ${m.ok ? 'matching' : 'non-matching'} candidate #${i} ${formatSpec(m.spec)}`);
+    log.debug(
+      `prog '${progName}': relo #${reloIdx}: ${m.ok ? 'matching' : 'non-matching'} candidate #${i} ${formatSpec(m.spec)}`,
+    );
     if (!candSpec) return;
     const candRes = calcRelo(progName, relo, reloIdx, localSpec, candSpec, log);
     if (res === undefined || targSpec === undefined) {
       res = candRes;
       targSpec = candSpec;
     } else if (candSpec.bitOffset !== targSpec.bitOffset) {
-      log.warn(`prog '${progName}': relo #${reloIdx}: field offset ambiguity: ${candSpec.bitOffset} != ${targSpec.bitOffset}`);
+      log.warn(
+        `prog '${progName}': relo #${reloIdx}: field offset ambiguity: ${candSpec.bitOffset} != ${targSpec.bitOffset}`,
+      );
       throw new CoreError(-EINVAL, 'field offset ambiguity');
     } else if (candRes.poison !== res.poison || (!candRes.poison && candRes.newVal !== res.newVal)) {
       log.warn(
@@ -356,7 +368,13 @@ function bytesToBpfSize(sz: number): number | undefined {
 }
 
 /** Replaces an instruction with a call to helper 0xbad2310. @see bpf_core_poison_insn */
-export function poisonInsn(progName: string, reloIdx: number, insnIdx: number, insn: Insn, log: CoreLog): void {
+export function poisonInsn(
+  progName: string,
+  reloIdx: number,
+  insnIdx: number,
+  insn: Insn,
+  log: CoreLog,
+): void {
   log.debug(`prog '${progName}': relo #${reloIdx}: substituting insn #${insnIdx} w/ invalid insn`);
   insn.code = BPF_JMP | BPF_CALL;
   insn.dst = 0;
@@ -370,7 +388,14 @@ export function poisonInsn(progName: string, reloIdx: number, insnIdx: number, i
  * ld_imm64 pair), or poisons it.
  * @see bpf_core_patch_insn
  */
-export function patchInsn(progName: string, insns: Insn[], insnIdx: number, reloIdx: number, res: CoreReloRes, log: CoreLog): void {
+export function patchInsn(
+  progName: string,
+  insns: Insn[],
+  insnIdx: number,
+  reloIdx: number,
+  res: CoreReloRes,
+  log: CoreLog,
+): void {
   const insn = insns[insnIdx];
   if (insn === undefined) throw new CoreError(-EINVAL, `insn #${insnIdx} out of range`);
   const cls = BPF_CLASS(insn.code);
@@ -398,7 +423,9 @@ export function patchInsn(progName: string, insns: Insn[], insnIdx: number, relo
       }
       const old = insn.imm >>> 0;
       insn.imm = Number(BigInt.asIntN(32, newVal));
-      log.debug(`prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (ALU/ALU64) imm ${old} -> ${newVal}`);
+      log.debug(
+        `prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (ALU/ALU64) imm ${old} -> ${newVal}`,
+      );
       return;
     }
     case BPF_LDX:
@@ -411,7 +438,9 @@ export function patchInsn(progName: string, insns: Insn[], insnIdx: number, relo
         throw new CoreError(-EINVAL, 'unexpected LDX/ST/STX value');
       }
       if (newVal > 32767n) {
-        log.warn(`prog '${progName}': relo #${reloIdx}: insn #${insnIdx} (LDX/ST/STX) value too big: ${newVal}`);
+        log.warn(
+          `prog '${progName}': relo #${reloIdx}: insn #${insnIdx} (LDX/ST/STX) value too big: ${newVal}`,
+        );
         throw new CoreError(-ERANGE, 'offset too big');
       }
       if (res.failMemszAdjust) {
@@ -423,20 +452,28 @@ export function patchInsn(progName: string, insns: Insn[], insnIdx: number, relo
       }
       const old = insn.off;
       insn.off = Number(newVal);
-      log.debug(`prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (LDX/ST/STX) off ${old} -> ${newVal}`);
+      log.debug(
+        `prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (LDX/ST/STX) off ${old} -> ${newVal}`,
+      );
       if (res.newSz !== res.origSz) {
         const have = insnSizeBytes(insn.code);
         if (have !== res.origSz) {
-          log.warn(`prog '${progName}': relo #${reloIdx}: insn #${insnIdx} (LDX/ST/STX) unexpected mem size: got ${have}, exp ${res.origSz}`);
+          log.warn(
+            `prog '${progName}': relo #${reloIdx}: insn #${insnIdx} (LDX/ST/STX) unexpected mem size: got ${have}, exp ${res.origSz}`,
+          );
           throw new CoreError(-EINVAL, 'unexpected mem size');
         }
         const sz = bytesToBpfSize(res.newSz);
         if (sz === undefined) {
-          log.warn(`prog '${progName}': relo #${reloIdx}: insn #${insnIdx} (LDX/ST/STX) invalid new mem size: ${res.newSz}`);
+          log.warn(
+            `prog '${progName}': relo #${reloIdx}: insn #${insnIdx} (LDX/ST/STX) invalid new mem size: ${res.newSz}`,
+          );
           throw new CoreError(-EINVAL, 'invalid new mem size');
         }
         insn.code = BPF_MODE(insn.code) | sz | BPF_CLASS(insn.code);
-        log.debug(`prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (LDX/ST/STX) mem_sz ${res.origSz} -> ${res.newSz}`);
+        log.debug(
+          `prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (LDX/ST/STX) mem_sz ${res.origSz} -> ${res.newSz}`,
+        );
       }
       return;
     }
@@ -457,12 +494,16 @@ export function patchInsn(progName: string, insns: Insn[], insnIdx: number, relo
       }
       const imm = (BigInt(hi.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0);
       if (res.validate && imm !== origVal) {
-        log.warn(`prog '${progName}': relo #${reloIdx}: unexpected insn #${insnIdx} (LDIMM64) value: got ${imm}, exp ${origVal} -> ${newVal}`);
+        log.warn(
+          `prog '${progName}': relo #${reloIdx}: unexpected insn #${insnIdx} (LDIMM64) value: got ${imm}, exp ${origVal} -> ${newVal}`,
+        );
         throw new CoreError(-EINVAL, 'unexpected ld_imm64 value');
       }
       insn.imm = Number(BigInt.asIntN(32, newVal));
       hi.imm = Number(BigInt.asIntN(32, newVal >> 32n));
-      log.debug(`prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (LDIMM64) imm64 ${imm} -> ${newVal}`);
+      log.debug(
+        `prog '${progName}': relo #${reloIdx}: patched insn #${insnIdx} (LDIMM64) imm64 ${imm} -> ${newVal}`,
+      );
       return;
     }
     default:

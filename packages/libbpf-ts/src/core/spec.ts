@@ -54,7 +54,9 @@ export function isFieldBased(kind: number): boolean {
   return kind >= K.BPF_CORE_FIELD_BYTE_OFFSET && kind <= K.BPF_CORE_FIELD_RSHIFT_U64;
 }
 export function isTypeBased(kind: number): boolean {
-  return (kind >= K.BPF_CORE_TYPE_ID_LOCAL && kind <= K.BPF_CORE_TYPE_SIZE) || kind === K.BPF_CORE_TYPE_MATCHES;
+  return (
+    (kind >= K.BPF_CORE_TYPE_ID_LOCAL && kind <= K.BPF_CORE_TYPE_SIZE) || kind === K.BPF_CORE_TYPE_MATCHES
+  );
 }
 export function isEnumvalBased(kind: number): boolean {
   return kind === K.BPF_CORE_ENUMVAL_EXISTS || kind === K.BPF_CORE_ENUMVAL_VALUE;
@@ -99,7 +101,13 @@ export function isAnyEnum(t: BtfType | BtfVoid): t is Extract<BtfType, { kind: '
  */
 export function essentialNameLen(name: string): number {
   for (let i = name.length - 5; i >= 0; i--) {
-    if (name[i] !== '_' && name[i + 1] === '_' && name[i + 2] === '_' && name[i + 3] === '_' && name[i + 4] !== '_') {
+    if (
+      name[i] !== '_' &&
+      name[i + 1] === '_' &&
+      name[i + 2] === '_' &&
+      name[i + 3] === '_' &&
+      name[i + 4] !== '_'
+    ) {
       return i + 1;
     }
   }
@@ -139,7 +147,8 @@ export function parseSpec(btf: Btf, rootTypeId: number, accessStr: string, reloK
     spec.rawSpec.push(Number(part));
   }
   if (isTypeBased(reloKind)) {
-    if (accessStr !== '0') throw new CoreError(-EINVAL, `type-based relocation with access string '${accessStr}'`);
+    if (accessStr !== '0')
+      throw new CoreError(-EINVAL, `type-based relocation with access string '${accessStr}'`);
     return spec;
   }
   let id = btf.skipModsAndTypedefs(rootTypeId);
@@ -203,7 +212,10 @@ export function formatSpec(spec: CoreSpec): string {
     else if (i > 0 || acc.idx > 0) s += `[${acc.idx}]`;
   });
   s += ` (${spec.rawSpec.join(':')}`;
-  s += spec.bitOffset % 8 ? ` @ offset ${Math.floor(spec.bitOffset / 8)}.${spec.bitOffset % 8})` : ` @ offset ${spec.bitOffset / 8})`;
+  s +=
+    spec.bitOffset % 8
+      ? ` @ offset ${Math.floor(spec.bitOffset / 8)}.${spec.bitOffset % 8})`
+      : ` @ offset ${spec.bitOffset / 8})`;
   return s;
 }
 

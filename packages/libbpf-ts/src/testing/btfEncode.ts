@@ -5,8 +5,25 @@
 import type { Btf, BtfType } from '@tsbpf/btf';
 
 const KIND: Record<BtfType['kind'], number> = {
-  INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
-  RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
 };
 
 export function encodeBtf(btf: Btf): Uint8Array {
@@ -99,7 +116,9 @@ export function encodeBtf(btf: Btf): Uint8Array {
   dv.setUint32(12, typeLen, true);
   dv.setUint32(16, typeLen, true);
   dv.setUint32(20, strs.length, true);
-  words.forEach((w, i) => dv.setUint32(24 + i * 4, w >>> 0, true));
+  words.forEach((w, i) => {
+    dv.setUint32(24 + i * 4, w >>> 0, true);
+  });
   out.set(strs, 24 + typeLen);
   return out;
 }
