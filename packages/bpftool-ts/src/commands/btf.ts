@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { parseElf } from '@tsbpf/bpf-vm';
 import { type Btf, dumpC, dumpJson, dumpRaw, parseBtf } from '@tsbpf/btf';
 import { strerror } from '@tsbpf/uapi';
@@ -101,4 +100,3 @@ function hostStrerror(e: { code?: string | number }): string | undefined {
   return undefined;
 }
 
-export const _test = { readFileSync: fs.readFileSync };
