@@ -91,6 +91,10 @@ export const TYPEDEFS: readonly (readonly [string, string])[] = [
   ['s32', '__s32'],
   ['u64', '__u64'],
   ['s64', '__s64'],
+  // Byte-order and checksum typedefs that libbpf's bpf_helper_defs.h names.
+  ['__be16', '__u16'],
+  ['__be32', '__u32'],
+  ['__wsum', '__u32'],
   ['__kernel_pid_t', 'int'],
   ['pid_t', '__kernel_pid_t'],
   ['__kernel_long_t', 'long'],
