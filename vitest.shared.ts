@@ -9,3 +9,8 @@ export const sourceConditions = {
     },
   },
 };
+
+// CI machines have two cores and turbo runs every package's suite at once, so
+// a test that takes 1 s alone can take 10 s there. Timeouts guard against
+// hangs, not slowness; speed is measured by `pnpm bench`.
+export const testDefaults = { testTimeout: 120_000, hookTimeout: 120_000 };

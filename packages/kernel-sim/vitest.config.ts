@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
-import { sourceConditions } from '../../vitest.shared.js';
+import { sourceConditions, testDefaults } from '../../vitest.shared.js';
 
 export default defineProject({
   ...sourceConditions,
-  test: { name: 'kernel-sim', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: { ...testDefaults, name: 'kernel-sim', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
 });
