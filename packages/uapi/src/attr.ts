@@ -129,6 +129,12 @@ export interface InfoByFdAttr {
   info_len: number;
   /** Out: `struct bpf_{prog,map,link,btf}_info` bytes. */
   info: Uint8Array;
+  /**
+   * User memory that pointer fields inside `info` refer to (xlated_prog_insns,
+   * map_ids, iter.target_name, ...), keyed by the address written in the field.
+   * The kernel copies into those buffers; without an entry the field is skipped.
+   */
+  ubufs?: ReadonlyMap<bigint, Uint8Array>;
 }
 
 /** @see union bpf_attr, BPF_*_GET_NEXT_ID and BPF_*_GET_FD_BY_ID */

@@ -55,32 +55,46 @@ export function errnoName(code: number): Errno | undefined {
 }
 
 /** strerror(3) texts, as glibc prints them. */
-export const STRERROR: Readonly<Partial<Record<Errno, string>>> = {
+export const STRERROR: Readonly<Record<Errno, string>> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   ESRCH: 'No such process',
   EINTR: 'Interrupted system call',
   EIO: 'Input/output error',
+  ENXIO: 'No such device or address',
   E2BIG: 'Argument list too long',
+  ENOEXEC: 'Exec format error',
   EBADF: 'Bad file descriptor',
+  ECHILD: 'No child processes',
   EAGAIN: 'Resource temporarily unavailable',
   ENOMEM: 'Cannot allocate memory',
   EACCES: 'Permission denied',
   EFAULT: 'Bad address',
+  ENOTBLK: 'Block device required',
   EBUSY: 'Device or resource busy',
   EEXIST: 'File exists',
+  EXDEV: 'Invalid cross-device link',
+  ENODEV: 'No such device',
   ENOTDIR: 'Not a directory',
   EISDIR: 'Is a directory',
   EINVAL: 'Invalid argument',
+  ENFILE: 'Too many open files in system',
   EMFILE: 'Too many open files',
+  ENOTTY: 'Inappropriate ioctl for device',
+  EFBIG: 'File too large',
   ENOSPC: 'No space left on device',
   ESPIPE: 'Illegal seek',
+  EROFS: 'Read-only file system',
+  EMLINK: 'Too many links',
   ERANGE: 'Numerical result out of range',
+  EDEADLK: 'Resource deadlock avoided',
   ENAMETOOLONG: 'File name too long',
   ENOSYS: 'Function not implemented',
   ENOTEMPTY: 'Directory not empty',
   ELOOP: 'Too many levels of symbolic links',
+  ENODATA: 'No data available',
   EOVERFLOW: 'Value too large for defined data type',
+  EBADFD: 'File descriptor in bad state',
   EOPNOTSUPP: 'Operation not supported',
   ENOTSUPP: 'Unknown error 524',
 };
@@ -88,5 +102,5 @@ export const STRERROR: Readonly<Partial<Record<Errno, string>>> = {
 /** strerror(3) for a number (sign ignored). */
 export function strerror(code: number): string {
   const name = errnoName(code);
-  return (name && STRERROR[name]) ?? `Unknown error ${Math.abs(code)}`;
+  return name ? STRERROR[name] : `Unknown error ${Math.abs(code)}`;
 }
