@@ -70,8 +70,18 @@ function printVersion(ctx: CliContext): number {
 const OPTIONS_WITH_ARG = new Set(['-B', '--base-btf', '--state-dir']);
 
 /** Parses global options (before the object word, as getopt_long with '+'). */
-export function parseGlobalOptions(argv: string[]): { options: GlobalOptions; rest: string[]; error?: string } {
-  const options: GlobalOptions = { json: false, pretty: false, debug: false, stateDir: undefined, baseBtf: undefined };
+export function parseGlobalOptions(argv: string[]): {
+  options: GlobalOptions;
+  rest: string[];
+  error?: string;
+} {
+  const options: GlobalOptions = {
+    json: false,
+    pretty: false,
+    debug: false,
+    stateDir: undefined,
+    baseBtf: undefined,
+  };
   let i = 0;
   for (; i < argv.length; i++) {
     let arg = argv[i]!;
@@ -168,5 +178,5 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-export { openMachine };
 export type { Cmd };
+export { openMachine };

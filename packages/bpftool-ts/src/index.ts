@@ -1,3 +1,3 @@
-export { runCli, parseGlobalOptions, VERSION } from './cli.js';
-export { createBufferIo, type CliIo } from './io.js';
+export { parseGlobalOptions, runCli, VERSION } from './cli.js';
+export { type CliIo, createBufferIo } from './io.js';
 export { openMachine, withMachine } from './machine.js';

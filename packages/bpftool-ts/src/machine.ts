@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { bpfIterInit } from '@tsbpf/bpf-iter';
-import { Kernel, parseState, type Process } from '@tsbpf/kernel-sim';
+import { Kernel, type Process, parseState } from '@tsbpf/kernel-sim';
 import type { CliContext } from './cli.js';
 import { readState, resolveStateDir, StateLock, writeState } from './state/stateDir.js';
 
@@ -20,7 +20,8 @@ export interface MachineSession {
 export function openMachine(options: MachineOptions): { kernel: Kernel; dir: string } {
   const dir = resolveStateDir(options.stateDir, options.env);
   const text = readState(dir);
-  const kernel = text === undefined ? bootDefault() : Kernel.restore(parseState(text), { install: (k) => bpfIterInit(k) });
+  const kernel =
+    text === undefined ? bootDefault() : Kernel.restore(parseState(text), { install: (k) => bpfIterInit(k) });
   return { kernel, dir };
 }
 

@@ -99,4 +99,3 @@ function hostStrerror(e: { code?: string | number }): string | undefined {
   if (e.code === 'EISDIR') return strerror(21);
   return undefined;
 }
-

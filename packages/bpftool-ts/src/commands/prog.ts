@@ -40,7 +40,7 @@ export function progCmds(ctx: CliContext): Cmd[] {
               }
               const prog = obj.programs[0];
               if (!prog) {
-                out.error('object file doesn\'t contain any bpf program');
+                out.error("object file doesn't contain any bpf program");
                 return -1;
               }
               try {

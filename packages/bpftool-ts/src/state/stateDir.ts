@@ -15,7 +15,10 @@ const LOCK_FILE = 'lock';
  * Where the persistent machine lives: `--state-dir`, else $TSBPF_STATE_DIR,
  * else $XDG_STATE_HOME/tsbpf, else ~/.local/state/tsbpf.
  */
-export function resolveStateDir(option: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+export function resolveStateDir(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
   if (option) return path.resolve(option);
   if (env.TSBPF_STATE_DIR) return path.resolve(env.TSBPF_STATE_DIR);
   const base = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
