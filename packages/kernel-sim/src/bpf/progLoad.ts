@@ -3,7 +3,7 @@
  * kernel's, not the verifier's: log setup, map fd resolution, attach target).
  */
 import { createHash } from 'node:crypto';
-import { decodeInsns, encodeInsns, type HelperFn, type Insn, LDDW } from '@tsbpf/bpf-vm';
+import { decodeInsns, encodeInsns, type HelperFn, type Insn, LDDW, prepare } from '@tsbpf/bpf-vm';
 import {
   BPF_F_SLEEPABLE,
   BpfAttachType,
@@ -14,13 +14,14 @@ import {
   O_CLOEXEC,
   type ProgLoadAttr,
 } from '@tsbpf/uapi';
+import { type HelperProto, verify } from '@tsbpf/verifier';
 import type { Kernel } from '../kernel.js';
 import type { Process } from '../process.js';
 import { VerifierLog } from './log.js';
 import type { BpfMap } from './map.js';
 import { type AttachTarget, BpfProg } from './objects.js';
 import { bpfObjNewFd, fdToMap, objNameCpy } from './syscall.js';
-import { findPrepare, findVerifier, mapInfo } from './verifierGlue.js';
+import { mapInfo } from './verifierGlue.js';
 
 /** BPF_COMPLEXITY_LIMIT_INSNS */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -112,51 +113,48 @@ export function bpfProgLoad(k: Kernel, proc: Process, attr: ProgLoadAttr): numbe
       name,
       sleepable,
     });
-    const verify = findVerifier();
-    if (verify) {
-      const progRef = {
-        type,
+    const progRef = {
+      type,
+      expectedAttachType: eat,
+      attachBtfId: attr.attach_btf_id ?? 0,
+      sleepable,
+      name,
+    } as BpfProg;
+    const r = verify(
+      {
+        insns: decodeInsns(orig),
+        progType: type,
         expectedAttachType: eat,
         attachBtfId: attr.attach_btf_id ?? 0,
-        sleepable,
-        name,
-      } as BpfProg;
-      const r = verify(
-        {
-          insns: decodeInsns(orig),
-          progType: type,
-          expectedAttachType: eat,
-          attachBtfId: attr.attach_btf_id ?? 0,
-          progFlags: flags,
-          gplCompatible: gpl,
-          logLevel: attr.log_level ?? 0,
-          progName: name,
+        progFlags: flags,
+        gplCompatible: gpl,
+        logLevel: attr.log_level ?? 0,
+        progName: name,
+      },
+      {
+        btf: k.btf,
+        resolveAttachTarget: () =>
+          target
+            ? {
+                funcName: target.funcName ?? '',
+                funcProtoId: funcProtoOf(k, attr.attach_btf_id ?? 0),
+                ctxArgs: target.ctxArgs ?? [],
+              }
+            : { errno: 'EINVAL' },
+        getHelperProto: (id) => {
+          const h = k.registry.helpers.get(id);
+          return h?.allowed(progRef) ? (h.proto as HelperProto) : undefined;
         },
-        {
-          btf: k.btf,
-          resolveAttachTarget: () =>
-            target
-              ? {
-                  funcName: target.funcName ?? '',
-                  funcProtoId: funcProtoOf(k, attr.attach_btf_id ?? 0),
-                  ctxArgs: target.ctxArgs ?? [],
-                }
-              : { errno: 'EINVAL' },
-          getHelperProto: (id) => {
-            const h = k.registry.helpers.get(id);
-            return h?.allowed(progRef) ? h.proto : undefined;
-          },
-          getMap: ({ pc }) => {
-            const m = maps.get(pc);
-            return m ? mapInfo(m) : undefined;
-          },
+        getMap: ({ pc }) => {
+          const m = maps.get(pc);
+          return m ? mapInfo(m) : undefined;
         },
-      );
-      log.write(r.log);
-      if (!r.ok) throw new LoadFail((r.errno && r.errno in ERRNO ? r.errno : 'EACCES') as Errno);
-      probeLoads = r.probeLoads;
-      facts = r.stats;
-    }
+      },
+    );
+    log.write(r.log);
+    if (!r.ok) throw new LoadFail((r.errno && r.errno in ERRNO ? r.errno : 'EACCES') as Errno);
+    probeLoads = r.probeLoads;
+    facts = r.stats;
   } catch (e) {
     if (e instanceof LoadFail) errno = e.errno;
     else if (e instanceof BpfError) {
@@ -217,12 +215,9 @@ export function bpfProgLoad(k: Kernel, proc: Process, attr: ProgLoadAttr): numbe
   aux.set('sleepable', sleepable ? 1 : 0);
   aux.setString('name', name);
   aux.set('prog', obj.addr);
-  const prepare = findPrepare();
-  if (prepare) {
-    const helpers = new Map<number, HelperFn>();
-    for (const h of k.registry.helpers.values()) if (h.allowed(prog)) helpers.set(h.id, h.fn);
-    prog.exec = prepare(insns, { helpers, ...(probeLoads ? { probeLoads } : {}) });
-  }
+  const helpers = new Map<number, HelperFn>();
+  for (const h of k.registry.helpers.values()) if (h.allowed(prog)) helpers.set(h.id, h.fn);
+  prog.exec = prepare(insns, { helpers, ...(probeLoads ? { probeLoads } : {}) });
   const id = k.bpfIds.progs.alloc(prog);
   prog.id = id;
   aux.set('id', id);

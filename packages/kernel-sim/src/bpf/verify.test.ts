@@ -2,7 +2,6 @@ import { encodeInsns, type Insn } from '@tsbpf/bpf-vm';
 import { BpfAttachType, BpfError, BpfProgType } from '@tsbpf/uapi';
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel.js';
-import { findVerifier } from './verifierGlue.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b.subarray(0, b.indexOf(0)));
 
@@ -31,7 +30,7 @@ function taskProg(k: Kernel, checked: boolean): Insn[] {
   ];
 }
 
-describe.skipIf(!findVerifier())('BPF_PROG_LOAD through @tsbpf/verifier', () => {
+describe('BPF_PROG_LOAD through @tsbpf/verifier', () => {
   const load = (k: Kernel, insns: Insn[], log: Uint8Array, size = log.length) => {
     const attr = {
       prog_type: BpfProgType.BPF_PROG_TYPE_TRACING,
