@@ -12,7 +12,7 @@ export interface MachineOptions {
 /** One invocation's view of the simulated machine: the bpftool-ts process in it. */
 export interface MachineSession {
   kernel: Kernel;
-  /** The process this invocation runs as (a child of pid 1, comm "bpftool"). */
+  /** The process this invocation runs as (a child of pid 1, comm "bpftool", or "cat"/"rm" for those tools). */
   sys: Process;
 }
 
@@ -36,12 +36,12 @@ function bootDefault(): Kernel {
  * state directory's lock; saves the machine afterwards (objects the process
  * pinned survive, everything else dies with the process, as on Linux).
  */
-export function withMachine<T>(ctx: CliContext, fn: (m: MachineSession) => T): T {
+export function withMachine<T>(ctx: CliContext, fn: (m: MachineSession) => T, comm = 'bpftool'): T {
   const dir = resolveStateDir(ctx.machine.stateDir, ctx.machine.env);
   const lock = StateLock.acquire(dir);
   try {
     const { kernel } = openMachine(ctx.machine);
-    const sys = kernel.process(1).fork('bpftool');
+    const sys = kernel.process(1).fork(comm);
     let result: T;
     try {
       result = fn({ kernel, sys });

@@ -196,4 +196,15 @@ describe('persistence', () => {
     );
     expect(new BpfError('EINVAL').errno).toBe('EINVAL');
   });
+
+  it('pids keep rising across a save and restore, as on Linux', () => {
+    const k = Kernel.boot();
+    const first = k.process(1).fork('sh');
+    first.exit();
+    const k2 = Kernel.restore(parseState(JSON.stringify(k.snapshot())));
+    const second = k2.process(1).fork('sh');
+    expect(second.pid).toBe(first.pid + 1);
+    const bad = { ...k.snapshot(), next: { ...k.snapshot().next, pid: -1 } };
+    expect(() => Kernel.restore(parseState(JSON.stringify(bad)))).toThrow('damaged state: next pid');
+  });
 });

@@ -40,7 +40,8 @@ export interface MachineState {
   version: number;
   world: World;
   umask: number;
-  next: { prog: number; map: number; link: number; btf: number };
+  /** Next ids to hand out; `pid` is the init namespace's last pid (pids keep rising across invocations, as Linux's do). */
+  next: { prog: number; map: number; link: number; btf: number; pid?: number };
   dirs: { path: string; mode: number }[];
   maps: MapRec[];
   progs: ProgRec[];
@@ -96,6 +97,7 @@ export function snapshot(k: Kernel): MachineState {
       map: k.bpfIds.maps.next,
       link: k.bpfIds.links.next,
       btf: k.bpfIds.btfs.next,
+      pid: k.initPidNs.lastPid,
     },
     dirs,
     maps: [...maps.values()]
@@ -193,6 +195,10 @@ export function restore(state: MachineState, opts: { install?: (k: Kernel) => vo
   const k = Kernel.boot({ world: st.world });
   opts.install?.(k);
   k.umask = st.umask;
+  if (st.next.pid !== undefined) {
+    check(Number.isInteger(st.next.pid) && st.next.pid >= 0, 'next pid');
+    k.initPidNs.lastPid = Math.max(k.initPidNs.lastPid, st.next.pid);
+  }
   const p = k.process(1);
   const fds: number[] = [];
   const mapFd = new Map<number, number>();

@@ -16,33 +16,37 @@ export function catCmd(ctx: CliContext, args: string[]): number {
     ctx.io.stderr('cat: missing file operand\n');
     return 1;
   }
-  return withMachine(ctx, (m) => {
-    let status = 0;
-    const buf = new Uint8Array(CAT_BUFSIZE);
-    for (const path of args) {
-      let fd: number;
-      try {
-        fd = m.sys.open(path, O_RDONLY);
-      } catch (err) {
-        ctx.io.stderr(`cat: ${path}: ${describeErrno(err)}\n`);
-        status = 1;
-        continue;
-      }
-      try {
-        for (;;) {
-          const n = m.sys.read(fd, buf);
-          if (n === 0) break;
-          ctx.io.stdout(buf.slice(0, n));
+  return withMachine(
+    ctx,
+    (m) => {
+      let status = 0;
+      const buf = new Uint8Array(CAT_BUFSIZE);
+      for (const path of args) {
+        let fd: number;
+        try {
+          fd = m.sys.open(path, O_RDONLY);
+        } catch (err) {
+          ctx.io.stderr(`cat: ${path}: ${describeErrno(err)}\n`);
+          status = 1;
+          continue;
         }
-      } catch (err) {
-        ctx.io.stderr(`cat: ${path}: ${describeErrno(err)}\n`);
-        status = 1;
-      } finally {
-        m.sys.close(fd);
+        try {
+          for (;;) {
+            const n = m.sys.read(fd, buf);
+            if (n === 0) break;
+            ctx.io.stdout(buf.slice(0, n));
+          }
+        } catch (err) {
+          ctx.io.stderr(`cat: ${path}: ${describeErrno(err)}\n`);
+          status = 1;
+        } finally {
+          m.sys.close(fd);
+        }
       }
-    }
-    return status;
-  });
+      return status;
+    },
+    'cat',
+  );
 }
 
 /** `rm [-f] PATH...` on the simulated machine (removes pins in bpffs). */
@@ -59,17 +63,21 @@ export function rmCmd(ctx: CliContext, args: string[]): number {
     ctx.io.stderr('rm: missing operand\n');
     return 1;
   }
-  return withMachine(ctx, (m) => {
-    let status = 0;
-    for (const path of paths) {
-      try {
-        m.sys.unlink(path);
-      } catch (err) {
-        if (force && errnoOf(err) === 2) continue;
-        ctx.io.stderr(`rm: cannot remove '${path}': ${describeErrno(err)}\n`);
-        status = 1;
+  return withMachine(
+    ctx,
+    (m) => {
+      let status = 0;
+      for (const path of paths) {
+        try {
+          m.sys.unlink(path);
+        } catch (err) {
+          if (force && errnoOf(err) === 2) continue;
+          ctx.io.stderr(`rm: cannot remove '${path}': ${describeErrno(err)}\n`);
+          status = 1;
+        }
       }
-    }
-    return status;
-  });
+      return status;
+    },
+    'rm',
+  );
 }

@@ -157,6 +157,11 @@ export class Task {
   }
 }
 
+/** /proc/sys/kernel/pid_max as systemd sets it on 64-bit machines. */
+export const PID_MAX = 4194304;
+/** Pids below this are not reused after a wrap (include/linux/pid.h). */
+export const RESERVED_PIDS = 300;
+
 /** A pid namespace: tasks by pid. */
 export class PidNamespace {
   readonly tasks = new Map<number, Task>();
@@ -165,9 +170,14 @@ export class PidNamespace {
   list(): Task[] {
     return [...this.tasks.values()].sort((a, b) => a.pid - b.pid);
   }
+  /** alloc_pid: the next free pid after the last one, wrapping past pid_max to RESERVED_PIDS. */
   allocPid(): number {
     let p = this.lastPid + 1;
-    while (this.tasks.has(p)) p++;
+    for (;;) {
+      if (p >= PID_MAX) p = RESERVED_PIDS;
+      if (!this.tasks.has(p)) break;
+      p++;
+    }
     this.lastPid = p;
     return p;
   }
