@@ -82,7 +82,7 @@ export interface SimKernel {
   btf: Btf;
   allocBytes(size: number, name: string, writable?: boolean): bigint;
   free(addr: bigint): void;
-  tasks(ns?: unknown): SimTask[];
+  tasks(ns?: unknown): readonly SimTask[];
   /** Optional (requested): pid namespace of a process and pid numbers in it. */
   pidNsOf?(proc: unknown): unknown;
   pidNr?(task: SimTask, ns: unknown): number;
@@ -137,9 +137,13 @@ function pidNamespace(k: SimKernel, ns: unknown): IterPidNamespace {
   const nr = (t: SimTask) => (k.pidNr ? k.pidNr(t, ns) : t.pid);
   let list: { nr: number; t: SimTask }[] = [];
   let nrOf = new Map<IterTaskView, number>();
+  let seen: readonly SimTask[] | undefined;
   const refresh = () => {
-    list = k
-      .tasks(ns)
+    // kernel-sim hands back the same array until a task comes or goes.
+    const tasks = k.tasks(ns);
+    if (tasks === seen) return;
+    seen = tasks;
+    list = tasks
       .map((t) => ({ nr: nr(t), t }))
       .filter((e) => e.nr > 0)
       .sort((a, b) => a.nr - b.nr);

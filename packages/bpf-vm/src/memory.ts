@@ -64,8 +64,8 @@ export class AddressSpace {
 
   /** Unmaps a region previously mapped. */
   unmap(region: Region): void {
-    const i = this.regions.indexOf(region);
-    if (i >= 0) this.regions.splice(i, 1);
+    const i = this.indexAfter(region.start) - 1;
+    if (this.regions[i] === region) this.regions.splice(i, 1);
     if (this.last === region) this.last = undefined;
   }
 

@@ -89,4 +89,16 @@ describe('default machine in kernel memory', () => {
     k.process(500).exit();
     expect(childrenOf(421)).toEqual([501]);
   });
+
+  it('hands out the same pid-ordered task list until a task comes or goes', () => {
+    const k = Kernel.boot();
+    const before = k.tasks();
+    expect(k.tasks()).toBe(before);
+    const child = k.process(1).fork('sh');
+    const during = k.tasks();
+    expect(during).not.toBe(before);
+    expect(during.map((t) => t.pid)).toEqual([...before.map((t) => t.pid), child.pid]);
+    child.exit();
+    expect(k.tasks().map((t) => t.pid)).toEqual(before.map((t) => t.pid));
+  });
 });

@@ -142,7 +142,7 @@ export class Kernel implements ObjectAllocator {
 
   // ---------------------------------------------------------------- tasks
 
-  tasks(ns: PidNamespace = this.initPidNs): Task[] {
+  tasks(ns: PidNamespace = this.initPidNs): readonly Task[] {
     return ns.list();
   }
 
@@ -237,7 +237,7 @@ export class Kernel implements ObjectAllocator {
       // list_add_tail(&p->sibling, &p->real_parent->children)
       this.listAddTail(obj.addrOf('sibling'), parent.obj.addrOf('children'));
     }
-    ns.tasks.set(pid, t);
+    ns.add(t);
     return t;
   }
 
@@ -277,7 +277,7 @@ export class Kernel implements ObjectAllocator {
       t.parent.children.splice(t.parent.children.indexOf(t), 1);
       this.listDel(t.obj.addrOf('sibling'));
     }
-    this.initPidNs.tasks.delete(t.pid);
+    this.initPidNs.remove(t.pid);
   }
 
   /** The system-call table of a task (kernel.process(pid)). */

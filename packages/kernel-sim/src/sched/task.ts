@@ -164,11 +164,29 @@ export const RESERVED_PIDS = 300;
 
 /** A pid namespace: tasks by pid. */
 export class PidNamespace {
-  readonly tasks = new Map<number, Task>();
+  private readonly byPid = new Map<number, Task>();
   lastPid = 0;
-  /** Tasks (threads included) in pid order. */
-  list(): Task[] {
-    return [...this.tasks.values()].sort((a, b) => a.pid - b.pid);
+  /** The pid-ordered list, kept until a task comes or goes. */
+  private sorted: readonly Task[] | undefined;
+  /**
+   * Tasks (threads included) in pid order. The same array is returned until
+   * the namespace changes, so a walker can tell cheaply whether to re-read it.
+   */
+  list(): readonly Task[] {
+    this.sorted ??= [...this.byPid.values()].sort((a, b) => a.pid - b.pid);
+    return this.sorted;
+  }
+  /** Tasks by pid; change it through add() and remove(). */
+  get tasks(): ReadonlyMap<number, Task> {
+    return this.byPid;
+  }
+  add(t: Task): void {
+    this.byPid.set(t.pid, t);
+    this.sorted = undefined;
+  }
+  remove(pid: number): void {
+    this.byPid.delete(pid);
+    this.sorted = undefined;
   }
   /** alloc_pid: the next free pid after the last one, wrapping past pid_max to RESERVED_PIDS. */
   allocPid(): number {
