@@ -342,7 +342,8 @@ function checkAttachBtfId(
     name: p.name,
     sleepable: p.sleepable,
   } as BpfProg;
-  return resolve({ btfId, funcName: t.name, prog });
+  // The target names the FUNC it attached to (the verifier's "func '%s' ..." lines).
+  return { funcName: t.name, ...resolve({ btfId, funcName: t.name, prog }) };
 }
 
 export { ERRNO };

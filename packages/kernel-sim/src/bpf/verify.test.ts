@@ -10,8 +10,8 @@ function iterKernel() {
   k.bpf.registerAttachTarget(
     BpfProgType.BPF_PROG_TYPE_TRACING,
     BpfAttachType.BPF_TRACE_ITER,
-    ({ funcName }) => ({
-      funcName,
+    // Like bpf-iter's resolver, this one does not repeat the FUNC's name: the kernel knows it.
+    () => ({
       ctxArgs: [{ offset: 8, reg_type: 'PTR_TO_BTF_ID_OR_NULL|PTR_TRUSTED', btf_struct: 'task_struct' }],
     }),
   );
