@@ -42,6 +42,8 @@ export function withMachine<T>(ctx: CliContext, fn: (m: MachineSession) => T, co
   try {
     const { kernel } = openMachine(ctx.machine);
     const sys = kernel.process(1).fork(comm);
+    // A command started from a shell holds only stdin, stdout and stderr.
+    sys.closeRange(3);
     let result: T;
     try {
       result = fn({ kernel, sys });

@@ -56,6 +56,17 @@ describe('processes make system calls', () => {
     expect(errnoOf(() => k.process(12345))).toBe('ESRCH');
   });
 
+  it('close_range closes every open fd in the range', () => {
+    const k = Kernel.boot();
+    const p = k.process(421).fork('sh');
+    p.eventfd();
+    p.closeRange(3);
+    expect(p.task.fdTable().map(([fd]) => fd)).toEqual([0, 1, 2]);
+    p.closeRange(1, 1);
+    expect(p.task.fdTable().map(([fd]) => fd)).toEqual([0, 2]);
+    expect(errnoOf(() => p.closeRange(5, 4))).toBe('EINVAL');
+  });
+
   it('closing every fd gives all kernel memory back (files, pseudo dentries, bpf objects)', () => {
     const k = Kernel.boot();
     const p = k.process(421);

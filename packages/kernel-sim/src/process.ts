@@ -223,6 +223,12 @@ export class Process implements Syscalls {
     }
   }
 
+  /** close_range(2) without flags: closes every open fd in [first, last]. */
+  closeRange(first: number, last = 0xffffffff): void {
+    if (first > last) throw new BpfError('EINVAL');
+    for (const [fd] of this.task.fdTable()) if (fd >= first && fd <= last) this.close(fd);
+  }
+
   /** fork(): a child process with a copy of this fd table. */
   fork(comm = this.task.comm): Process {
     const t = this.kernel.createTask({ comm, parent: this.task.groupLeader, copyFiles: true });
