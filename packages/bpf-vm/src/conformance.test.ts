@@ -31,13 +31,14 @@ describe.skipIf(!haveCorpus)(`BPF conformance corpus (${corpusFile})`, () => {
   });
 
   for (const t of tests) {
-    it(`interp: ${t.name}`, () => {
+    it.each(['interp', 'jit'] as const)(`%s: ${t.name}`, (engine) => {
       const memory = new AddressSpace();
       const data = hex(t.memory);
       const base = 0x10000000n;
       if (data.length) memory.map(new Region('input', base, data));
-      const exe = prepare(decodeInsns(hex(t.program)), { engine: 'interp', helpers, budget: 1_000_000 });
+      const exe = prepare(decodeInsns(hex(t.program)), { engine, helpers, budget: 1_000_000 });
       const r0 = exe.run({ memory, args: data.length ? [base, BigInt(data.length)] : [] });
+      expect(exe.engine).toBe(engine);
       expect(`0x${r0.toString(16).padStart(16, '0')}`).toBe(t.result ?? '0x0000000000000000');
     });
   }

@@ -18,15 +18,33 @@ export interface Insn {
   imm: number;
 }
 
+/** What is wrong with a malformed instruction stream. */
+export type InsnDecodeErrorKind =
+  | 'size' // byte length not a multiple of 8
+  | 'truncated-ld-imm64' // an ld_imm64 in the last slot, without its second half
+  | 'bad-ld-imm64'; // the second slot of an ld_imm64 is not a plain (code 0) slot
+
 /** A malformed instruction stream (truncated, bad lddw pairing, ...). */
 export class InsnDecodeError extends Error {
   override name = 'InsnDecodeError';
   constructor(
     message: string,
+    /** The instruction index (slot) where the problem is. */
     readonly pc: number,
+    readonly kind: InsnDecodeErrorKind = 'size',
   ) {
     super(message);
   }
+}
+
+export interface DecodeOptions {
+  /**
+   * Also check every ld_imm64 pairing: the first slot must not be the last
+   * one, and the second slot must have code, registers and offset 0 (what
+   * the kernel's verifier calls "invalid bpf_ld_imm64 insn"). Off by
+   * default, so that a loader can hand such programs to its verifier.
+   */
+  checkLdImm64?: boolean;
 }
 
 export const LDDW = BPF_LD | BPF_IMM | BPF_DW;
@@ -37,11 +55,12 @@ export function isLdImm64(insn: Insn): boolean {
 }
 
 /** Decodes raw little-endian program bytes into instruction slots. */
-export function decodeInsns(bytes: Uint8Array): Insn[] {
+export function decodeInsns(bytes: Uint8Array, options?: DecodeOptions): Insn[] {
   if (bytes.length % BPF_INSN_SIZE !== 0) {
     throw new InsnDecodeError(
-      `program size ${bytes.length} is not a multiple of ${BPF_INSN_SIZE}`,
+      `program size ${bytes.length} is not a multiple of ${BPF_INSN_SIZE} (${bytes.length % BPF_INSN_SIZE} trailing bytes after slot ${Math.floor(bytes.length / BPF_INSN_SIZE) - 1})`,
       Math.floor(bytes.length / BPF_INSN_SIZE),
+      'size',
     );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -57,7 +76,31 @@ export function decodeInsns(bytes: Uint8Array): Insn[] {
       imm: dv.getInt32(o + 4, true),
     };
   }
+  if (options?.checkLdImm64) checkLdImm64Pairs(out);
   return out;
+}
+
+/** Throws InsnDecodeError unless every ld_imm64 has a well-formed second slot. */
+export function checkLdImm64Pairs(insns: readonly Insn[]): void {
+  for (let pc = 0; pc < insns.length; pc++) {
+    if (!isLdImm64(insns[pc]!)) continue;
+    const hi = insns[pc + 1];
+    if (!hi) {
+      throw new InsnDecodeError(
+        `ld_imm64 at slot ${pc} is truncated: it needs two slots, and the program ends after one`,
+        pc,
+        'truncated-ld-imm64',
+      );
+    }
+    if (hi.code !== 0 || hi.dst !== 0 || hi.src !== 0 || hi.off !== 0) {
+      throw new InsnDecodeError(
+        `ld_imm64 at slot ${pc}: second slot has code 0x${hi.code.toString(16).padStart(2, '0')}, dst ${hi.dst}, src ${hi.src}, off ${hi.off} (all must be 0)`,
+        pc + 1,
+        'bad-ld-imm64',
+      );
+    }
+    pc++;
+  }
 }
 
 /** Encodes instruction slots as raw little-endian bytes. */

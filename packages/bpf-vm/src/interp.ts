@@ -2,6 +2,7 @@ import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '@tsbpf/uapi';
 import type { Executable, HelperTable, PrepareOptions, RunOptions } from './engine.js';
 import { VmFault } from './engine.js';
 import type { Insn } from './insn.js';
+import { compileJit } from './jit.js';
 import { type AddressSpace, MemoryFault, Region } from './memory.js';
 
 const M64 = (1n << 64n) - 1n;
@@ -61,7 +62,7 @@ function alu(op: number, dst: bigint, src: bigint, is64: boolean, off: number): 
     case 0x70:
       return dst >> (src & BigInt(bits - 1));
     case 0x80:
-      return (-dst) & mask;
+      return -dst & mask;
     case 0x90:
       if (src === 0n) return dst;
       if (off === 1) {
@@ -179,7 +180,8 @@ export class Interpreter implements Executable {
           const op = code & 0xf0;
           if (op === 0xd0) {
             const bits = imm;
-            if (bits !== 16 && bits !== 32 && bits !== 64) throw fault('invalid-insn', `bad endian width ${imm}`);
+            if (bits !== 16 && bits !== 32 && bits !== 64)
+              throw fault('invalid-insn', `bad endian width ${imm}`);
             const v = r[dst]!;
             const swap = is64 || (code & 0x08) !== 0; // bswap, or to-be on a little-endian machine
             r[dst] = swap ? bswap(v, bits) : v & ((1n << BigInt(bits)) - 1n);
@@ -214,7 +216,9 @@ export class Interpreter implements Executable {
             const fn = this.helpers.get(id);
             if (!fn) throw fault('unknown-helper', `unknown helper ${id}`);
             try {
-              r[0] = u64(fn({ memory: mem, runContext: options.runContext, pc }, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!));
+              r[0] = u64(
+                fn({ memory: mem, runContext: options.runContext, pc }, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!),
+              );
             } catch (err) {
               if (err instanceof VmFault) throw err;
               if (err instanceof MemoryFault) throw fault('memory', err.message, err);
@@ -261,7 +265,8 @@ export class Interpreter implements Executable {
             else throw fault('memory', (err as Error).message, err);
           }
           if (mode === 0x80) v = u64(BigInt.asIntN(size * 8, v));
-          else if (mode !== 0x60 && mode !== 0x20) throw fault('invalid-insn', `unsupported ldx mode ${mode}`);
+          else if (mode !== 0x60 && mode !== 0x20)
+            throw fault('invalid-insn', `unsupported ldx mode ${mode}`);
           r[dst] = v;
           break;
         }
@@ -337,9 +342,10 @@ export function createInterpreter(insns: readonly Insn[], options?: PrepareOptio
 }
 
 /**
- * Prepares a program to run. The interpreter is the only engine so far; a
- * request for the JIT runs on the interpreter too (see the package README).
+ * Prepares a program to run: compiled by the JIT (the default), or on the
+ * reference interpreter with `engine: 'interp'`.
  */
 export function prepare(insns: readonly Insn[], options: PrepareOptions = {}): Executable {
-  return new Interpreter(insns, options);
+  if (options.engine === 'interp') return new Interpreter(insns, options);
+  return compileJit(insns, options);
 }

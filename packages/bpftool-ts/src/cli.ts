@@ -42,7 +42,7 @@ const objects: [string, ObjectCmd][] = [
 
 export function usage(ctx: CliContext): number {
   if (ctx.options.json) {
-    ctx.io.stdout('null\n');
+    ctx.out.value(null);
     return 0;
   }
   ctx.io.stderr(
@@ -98,7 +98,7 @@ export function parseGlobalOptions(argv: string[]): {
     }
     if (OPTIONS_WITH_ARG.has(arg) && value === undefined) {
       value = argv[++i];
-      if (value === undefined) return { options, rest: [], error: `option '${arg}' requires an argument` };
+      if (value === undefined) return { options, rest: [], error: `unrecognized option '${arg}'` };
     }
     switch (arg) {
       case '-j':
@@ -128,13 +128,16 @@ export function parseGlobalOptions(argv: string[]): {
         options.stateDir = value;
         break;
       default:
-        // Combined short flags (-jd).
-        if (/^-[jpdV]+$/.test(arg)) {
+        // Combined short flags (-jd), taken one by one as getopt does: flags
+        // before an unknown letter still apply (`-jx` reports in JSON).
+        if (/^-[^-]/.test(arg)) {
           for (const f of arg.slice(1)) {
             if (f === 'j') options.json = true;
-            if (f === 'p') options.json = options.pretty = true;
-            if (f === 'd') options.debug = true;
-            if (f === 'V') return { options, rest: ['version'] };
+            else if (f === 'p') options.json = options.pretty = true;
+            else if (f === 'd') options.debug = true;
+            else if (f === 'V') return { options, rest: ['version'] };
+            else if (f === 'h') return { options, rest: ['help'] };
+            else return { options, rest: [], error: `unrecognized option '${arg}'` };
           }
           break;
         }
@@ -154,16 +157,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     out,
     machine: { stateDir: parsed.options.stateDir, env: io.env },
   };
+  const status = await dispatch(ctx, parsed);
+  out.finish();
+  return status;
+}
+
+async function dispatch(ctx: CliContext, parsed: ReturnType<typeof parseGlobalOptions>): Promise<number> {
   if (parsed.error) {
-    io.stderr(`bpftool-ts: ${parsed.error}\n`);
-    usage(ctx);
+    // bpftool: p_err, then the usage text (plain mode only).
+    ctx.out.error(parsed.error);
+    if (!ctx.options.json) usage(ctx);
     return 255;
   }
   const [word, ...rest] = parsed.rest;
-  if (word === undefined) {
-    usage(ctx);
-    return 255;
-  }
+  // No object word: bpftool runs its first command, help, and exits 0.
+  if (word === undefined) return usage(ctx);
   const entry = objects.find(([name]) => isPrefix(word, name));
   if (!entry) {
     usage(ctx);
@@ -173,7 +181,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return exitStatus(await entry[1](ctx, rest));
   } catch (err) {
     // Invariant failures in our own code: report, never a silent success.
-    out.error((err as Error).message);
+    ctx.out.error((err as Error).message);
     return 255;
   }
 }

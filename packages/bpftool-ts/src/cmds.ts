@@ -4,6 +4,8 @@ import type { Output } from './output.js';
 export interface CmdContext {
   args: string[];
   out: Output;
+  /** The command word as typed (bpftool's argv[-1]: `p` for `iter p`). */
+  word: string;
 }
 
 /** A command: returns the process exit status (bpftool returns -1 → 255, or -errno). */
@@ -24,14 +26,21 @@ export function isPrefix(word: string, full: string): boolean {
 export function selectCmd(cmds: readonly Cmd[], args: string[], out: Output): number | Promise<number> {
   const [word, ...rest] = args;
   const help = cmds.find((c) => c.name === 'help');
-  if (word === undefined) return help ? help.run({ args: [], out }) : -1;
+  if (word === undefined) return help ? help.run({ args: [], out, word: 'help' }) : -1;
   const cmd = cmds.find((c) => isPrefix(word, c.name));
   if (!cmd) {
     // bpftool answers an unknown command with its usage text alone.
-    if (help) help.run({ args: [], out });
+    if (help) help.run({ args: [], out, word: 'help' });
     return -1;
   }
-  return cmd.run({ args: rest, out });
+  return cmd.run({ args: rest, out, word });
+}
+
+/** bpftool's REQ_ARGS(): p_err naming the typed word when fewer than `n` arguments remain. */
+export function reqArgs(ctx: CmdContext, n: number): boolean {
+  if (ctx.args.length >= n) return true;
+  ctx.out.error(`'${ctx.word}' needs at least ${n} arguments, ${ctx.args.length} found`);
+  return false;
 }
 
 /** Exit status as the shell sees it (8 bits). */

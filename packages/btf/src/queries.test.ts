@@ -58,6 +58,18 @@ describe('CO-RE compatibility', () => {
     expect(essentialName('task_struct___local')).toBe('task_struct');
     expect(essentialName('___x')).toBe('___x');
   });
+  it('essentialName cuts at the last X___Y separator only, like libbpf', () => {
+    expect(essentialName('a___b___c')).toBe('a___b');
+    expect(essentialName('foo____bar')).toBe('foo____bar');
+    expect(essentialName('foo___')).toBe('foo___');
+    expect(essentialName('a___')).toBe('a___');
+    expect(essentialName('x___y')).toBe('x');
+  });
+  it('fields: an anonymous enum matches any enum', () => {
+    const l = new BtfBuilder();
+    const anon = l.enum('', [['RED', 0]]);
+    expect(fieldsAreCompat(l.btf, anon, target, target.findByName('color', 'ENUM')!)).toBe(true);
+  });
   it('types: structs by kind, pointers recursively, mismatched kinds fail', () => {
     expect(typesAreCompat(local.btf, lTask, target, tTask)).toBe(true);
     expect(

@@ -150,10 +150,16 @@ export function memberAt(btf: Btf, id: number, byteOffset: number, size = 1): Me
   return r;
 }
 
-/** The name without a CO-RE flavor suffix (`task_struct___v1` -> `task_struct`). */
+/**
+ * The name without a CO-RE flavor suffix (`task_struct___v1` -> `task_struct`):
+ * cut at the last `X___Y` where X and Y are not underscores, as libbpf does.
+ * @see bpf_core_essential_name_len (tools/lib/bpf/libbpf.c)
+ */
 export function essentialName(name: string): string {
-  const i = name.indexOf('___');
-  return i > 0 ? name.slice(0, i) : name;
+  for (let i = name.length - 5; i >= 0; i--) {
+    if (name[i] !== '_' && name.startsWith('___', i + 1) && name[i + 4] !== '_') return name.slice(0, i + 1);
+  }
+  return name;
 }
 
 function coreKindCompat(a: BtfType | BtfVoid, b: BtfType | BtfVoid): boolean {
@@ -217,7 +223,8 @@ export function typesAreCompat(
 
 /**
  * libbpf's CO-RE field compatibility (bpf_core_fields_are_compat): any two
- * composites match; enums and forward declarations by essential name;
+ * composites match; enums and forward declarations by essential name (or
+ * when either is anonymous);
  * ints, floats and pointers by kind; arrays by element.
  */
 export function fieldsAreCompat(local: Btf, localId: number, target: Btf, targetId: number): boolean {
@@ -235,8 +242,12 @@ export function fieldsAreCompat(local: Btf, localId: number, target: Btf, target
         return true;
       case 'FWD':
       case 'ENUM':
-      case 'ENUM64':
-        return essentialName(l.name) === essentialName(t.name);
+      case 'ENUM64': {
+        // One of them anonymous, or both with the same flavor-less name.
+        const ln = essentialName(l.name);
+        const tn = essentialName(t.name);
+        return ln === '' || tn === '' || ln === tn;
+      }
       case 'INT':
         return l.offset === 0 && (t as typeof l).offset === 0;
       case 'ARRAY':

@@ -150,14 +150,22 @@ export class Kernel implements ObjectAllocator {
     return ns.tasks.get(pid);
   }
 
-  /** task_active_pid_ns of a process (one namespace for now). */
-  pidNsOf(_proc?: unknown): PidNamespace {
-    return this.initPidNs;
+  /** task_active_pid_ns of a process or task (the initial namespace for anything else). */
+  pidNsOf(proc?: unknown): PidNamespace {
+    const t = proc instanceof Process ? proc.task : proc instanceof Task ? proc : undefined;
+    return t?.pidNs ?? this.initPidNs;
   }
 
   /** pid_nr_ns: the task's pid in ns, 0 when not visible there. */
   pidNr(task: Task, ns: PidNamespace = this.initPidNs): number {
-    return ns.tasks.get(task.pid) === task ? task.pid : 0;
+    return ns.nrOf(task) ?? 0;
+  }
+
+  /** The namespaces a task has a pid in: its own, then each parent up to the initial one. */
+  private pidNsChain(ns: PidNamespace): PidNamespace[] {
+    const chain: PidNamespace[] = [];
+    for (let n: PidNamespace | undefined = ns; n; n = n.parent) chain.push(n);
+    return chain;
   }
 
   /**
@@ -185,14 +193,25 @@ export class Kernel implements ObjectAllocator {
     threadOf?: Task;
     kthread?: boolean;
     copyFiles?: boolean;
+    /**
+     * The task's pid namespace (default: its leader's or parent's). When it
+     * is not the initial one, `nsPid` is its number there (default: the next
+     * free one); its numbers in the namespaces between are allocated.
+     */
+    pidNs?: PidNamespace;
+    nsPid?: number;
   }): Task {
     const ns = this.initPidNs;
     const pid = opts.pid ?? ns.allocPid();
     if (ns.tasks.has(pid)) throw new BpfError('EEXIST', `pid ${pid} exists`);
     if (pid > ns.lastPid) ns.lastPid = pid;
-    const obj = this.alloc('task_struct');
     const leader = opts.threadOf?.groupLeader;
     const parent = leader ? leader.parent : opts.parent;
+    const ownNs = opts.pidNs ?? leader?.pidNs ?? parent?.pidNs ?? ns;
+    if (opts.nsPid !== undefined && ownNs !== ns && ownNs.tasks.has(opts.nsPid)) {
+      throw new BpfError('EEXIST', `pid ${opts.nsPid} exists in its namespace`);
+    }
+    const obj = this.alloc('task_struct');
     let files: FilesStruct | undefined;
     if (leader) {
       files = leader.files;
@@ -237,7 +256,13 @@ export class Kernel implements ObjectAllocator {
       // list_add_tail(&p->sibling, &p->real_parent->children)
       this.listAddTail(obj.addrOf('sibling'), parent.obj.addrOf('children'));
     }
+    t.pidNs = ownNs;
     ns.add(t);
+    // alloc_pid: a number in every namespace from the task's own up to the initial one.
+    for (const n of this.pidNsChain(ownNs)) {
+      if (n === ns) continue;
+      n.add(t, n === ownNs && opts.nsPid !== undefined ? opts.nsPid : n.allocPid());
+    }
     return t;
   }
 
@@ -277,7 +302,10 @@ export class Kernel implements ObjectAllocator {
       t.parent.children.splice(t.parent.children.indexOf(t), 1);
       this.listDel(t.obj.addrOf('sibling'));
     }
-    this.initPidNs.remove(t.pid);
+    for (const n of this.pidNsChain(t.pidNs ?? this.initPidNs)) {
+      const nr = n.nrOf(t);
+      if (nr !== undefined) n.remove(nr);
+    }
   }
 
   /** The system-call table of a task (kernel.process(pid)). */
@@ -339,13 +367,13 @@ export class Kernel implements ObjectAllocator {
     return this.createNode(path, S_IFDIR | mode);
   }
 
-  /** Creates a node at path (parent must exist). EEXIST if present. */
-  createNode(path: string, mode: number): Dentry {
+  /** Creates a node at path (parent must exist), with inode number `ino` or the next one. EEXIST if present. */
+  createNode(path: string, mode: number, ino?: number): Dentry {
     const { dentry: dir, last, mnt } = this.vfs.lookup(path, { parent: true });
     if (!dir.inode?.isDir) throw new BpfError('ENOTDIR');
     if (dir.inode.children?.has(last)) throw new BpfError('EEXIST');
     const d = this.vfs.newDentry(mnt.sb, last, dir);
-    this.vfs.newInode(d, mode);
+    this.vfs.newInode(d, mode, ino);
     return d;
   }
 
@@ -375,11 +403,22 @@ export class Kernel implements ObjectAllocator {
   }
   private anonInode: Inode | undefined;
 
-  /** A file on pipefs/sockfs with its own inode, dentry named "pipe:[ino]" / "socket:[ino]". */
-  pseudoFile(fstype: 'pipefs' | 'sockfs', fops: FileOps, flags: number, priv?: unknown, ino?: number): KFile {
+  /**
+   * A file on pipefs/sockfs with its own inode (alloc_file_pseudo). As in
+   * Linux, the dentry's name is "" for a pipe and the protocol's name for a
+   * socket ("UNIX-STREAM", "TCP", ...); "pipe:[ino]" / "socket:[ino]" is what
+   * d_path makes of them (d_dname), not a name in memory.
+   */
+  pseudoFile(
+    fstype: 'pipefs' | 'sockfs',
+    fops: FileOps,
+    flags: number,
+    priv?: unknown,
+    ino?: number,
+    name = '',
+  ): KFile {
     const m = this.pseudoMount(fstype);
     const i = ino ?? m.sb.nextIno++;
-    const name = fstype === 'pipefs' ? `pipe:[${i}]` : `socket:[${i}]`;
     const d = this.vfs.newDentry(m.sb, name, undefined);
     this.vfs.newInode(d, fstype === 'pipefs' ? S_IFIFO | 0o600 : S_IFSOCK | 0o777, i);
     return this.vfs.openFile(m, d, fops, flags, priv, { dentry: true, inode: true });

@@ -246,7 +246,7 @@ export class Process implements Syscalls {
   }
 
   /** pipe2(): [read fd, write fd] on pipefs, both ends one inode "pipe:[ino]". */
-  pipe(flags = 0): [number, number] {
+  pipe(flags = 0, ino?: number): [number, number] {
     return this.call('pipe2', () => {
       const state = { data: [] as number[], readers: 1, writers: 1 };
       const rf = this.kernel.pseudoFile(
@@ -264,8 +264,9 @@ export class Process implements Syscalls {
         },
         flags & O_CLOEXEC,
         state,
+        ino,
       );
-      const ino = rf.dentry.inode!.ino;
+      const pipeIno = rf.dentry.inode!.ino;
       const wf = this.kernel.pseudoFile(
         'pipefs',
         {
@@ -279,18 +280,29 @@ export class Process implements Syscalls {
         },
         1 | (flags & O_CLOEXEC),
         state,
-        ino,
+        pipeIno,
       );
       const cloexec = (flags & O_CLOEXEC) !== 0;
       return [this.installFd(rf, cloexec), this.installFd(wf, cloexec)];
     });
   }
 
-  /** socket(): a sockfs file "socket:[ino]" (no protocol behaviour yet). */
-  socket(): number {
+  /**
+   * socket(): a sockfs file "socket:[ino]" whose dentry carries the protocol's
+   * name, as sock_alloc_file names it (sk_prot_creator->name: "UNIX-STREAM",
+   * "UNIX", "TCP", "UDP", "TCPv6", "NETLINK", ...). No protocol behaviour yet.
+   */
+  socket(proto = 'UNIX-STREAM', ino?: number): number {
     return this.call('socket', () =>
       this.installFd(
-        this.kernel.pseudoFile('sockfs', { read: () => -11, write: (_f, d) => d.length }, 2),
+        this.kernel.pseudoFile(
+          'sockfs',
+          { read: () => -11, write: (_f, d) => d.length },
+          2,
+          undefined,
+          ino,
+          proto,
+        ),
         false,
       ),
     );

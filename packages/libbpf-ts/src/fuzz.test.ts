@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseElf } from '@tsbpf/bpf-vm';
-import { Btf } from '@tsbpf/btf';
+import { Btf, encodeBtf } from '@tsbpf/btf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LibbpfError } from './errors.js';
 import { BpfObject } from './object.js';
 import { type PrintFn, setPrint } from './print.js';
-import { encodeBtf } from './testing/btfEncode.js';
 import { FakeSyscalls } from './testing/fakeSyscalls.js';
 
 const FIXTURES = ['iter_multi.bpf.o', 'misc.bpf.o'].map(

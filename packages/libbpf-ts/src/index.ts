@@ -1,5 +1,4 @@
-export * from './btfModel.js';
-export * from './btfRaw.js';
+export * from './btfFixup.js';
 export * from './core/apply.js';
 export * from './core/match.js';
 export * from './core/relo.js';
@@ -11,6 +10,7 @@ export * from './map.js';
 export * from './mapDefs.js';
 export * from './object.js';
 export * from './open.js';
+export * from './permMsg.js';
 export * from './print.js';
 export * from './program.js';
 export * from './relocate.js';

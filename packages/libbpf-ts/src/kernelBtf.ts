@@ -6,10 +6,8 @@
  * @see btf__load_vmlinux_btf, libbpf_find_kernel_btf, btf__parse (tools/lib/bpf/btf.c)
  */
 import { parseElf } from '@tsbpf/bpf-vm';
-import type { Btf } from '@tsbpf/btf';
+import { BTF_MAGIC, type Btf, parseBtf } from '@tsbpf/btf';
 import { O_RDONLY, type Syscalls } from '@tsbpf/uapi';
-import { parseObjectBtf } from './btfModel.js';
-import { BTF_MAGIC } from './btfRaw.js';
 
 export const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -38,9 +36,12 @@ export function readWholeFile(sys: Syscalls, path: string): Uint8Array {
   }
 }
 
-/** Raw BTF bytes from raw BTF or from an ELF's .BTF section. */
+/** Raw BTF bytes from raw BTF (either byte order) or from an ELF's .BTF section. @see btf__parse */
 export function btfBytesOf(data: Uint8Array): Uint8Array {
-  if (data.length >= 2 && (data[0]! | (data[1]! << 8)) === BTF_MAGIC) return data;
+  if (data.length >= 2) {
+    const m = data[0]! | (data[1]! << 8);
+    if (m === BTF_MAGIC || (((m & 0xff) << 8) | (m >> 8)) === BTF_MAGIC) return data;
+  }
   const elf = parseElf(data);
   const sec = elf.sectionByName('.BTF');
   if (!sec) throw new Error('no .BTF section');
@@ -49,5 +50,5 @@ export function btfBytesOf(data: Uint8Array): Uint8Array {
 
 /** Loads and parses BTF from a file path through the syscalls. */
 export function loadBtfFile(sys: Syscalls, path: string): Btf {
-  return parseObjectBtf(btfBytesOf(readWholeFile(sys, path)));
+  return parseBtf(btfBytesOf(readWholeFile(sys, path)));
 }

@@ -1,22 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { decodeInsns } from '@tsbpf/bpf-vm';
+import { BTF_FUNC_GLOBAL, BTF_FUNC_STATIC, type Btf, parseBtf } from '@tsbpf/btf';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BpfMapType, BpfProgType } from '@tsbpf/uapi';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BpfObject } from './object.js';
-import { type PrintFn, setPrint } from './print.js';
+import { capturePrint } from './testing/capturePrint.js';
 import { FakeSyscalls } from './testing/fakeSyscalls.js';
 
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/misc.bpf.o', import.meta.url));
 
-let printed: string[];
-let prev: PrintFn | null;
-beforeEach(() => {
-  printed = [];
-  prev = setPrint((_, m) => printed.push(m));
-});
-afterEach(() => {
-  setPrint(prev);
-});
+const printed = capturePrint();
 
 describe('misc.bpf.o: legacy maps, callbacks, hidden subprograms, unknown sections', () => {
   it('refuses legacy `maps` definitions like libbpf v1.0+', () => {
@@ -36,9 +29,12 @@ describe('misc.bpf.o: legacy maps, callbacks, hidden subprograms, unknown sectio
     expect(printed).toContain(
       "libbpf: prog 'mystery': unrecognized ELF section name 'not_a_known_section'\n",
     );
-    // hidden global subprogram becomes a static FUNC in the BTF given to the kernel
-    const fn = obj.btf!.type(obj.btf!.findByName('add_one', 'FUNC')!);
-    expect(fn.kind === 'FUNC' && fn.linkage).toBe(0);
+    // a hidden global subprogram stays global until load (libbpf marks it static then)
+    const linkage = (btf: Btf) => {
+      const fn = btf.type(btf.findByName('add_one', 'FUNC')!);
+      return fn.kind === 'FUNC' ? fn.linkage : -1;
+    };
+    expect(linkage(obj.btf!)).toBe(BTF_FUNC_GLOBAL);
 
     // SEC("?xdp"): an XDP program that starts with autoload off
     const opt = obj.findProgramByName('optional_xdp')!;
@@ -57,6 +53,10 @@ describe('misc.bpf.o: legacy maps, callbacks, hidden subprograms, unknown sectio
     // loop_cb (now at 29) calls add_one (appended at 36)
     expect(insns[29 + 1]).toMatchObject({ src: BPF_PSEUDO_CALL, imm: 36 - 30 - 1 });
     expect(a.func_info_cnt).toBe(3);
+    // ... and is a static FUNC in the BTF given to the kernel
+    const loaded = parseBtf(sys.callsOf('BPF_BTF_LOAD')[0]!.attr.btf as Uint8Array);
+    expect(linkage(loaded)).toBe(BTF_FUNC_STATIC);
+    expect(linkage(obj.btf!)).toBe(BTF_FUNC_STATIC);
     obj.close();
     expect(sys.openFds.size).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeInsns } from '@tsbpf/bpf-vm';
-import { Btf, type BtfType } from '@tsbpf/btf';
+import { Btf, type BtfType, encodeBtf } from '@tsbpf/btf';
 import {
   BPF_F_MMAPABLE,
   BPF_F_RDONLY_PROG,
@@ -22,7 +22,6 @@ import { VerifierError } from './errors.js';
 import { BpfLink, createIter } from './link.js';
 import { BpfObject } from './object.js';
 import { type PrintFn, setPrint } from './print.js';
-import { encodeBtf } from './testing/btfEncode.js';
 import { FakeSyscalls, writeLog } from './testing/fakeSyscalls.js';
 
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/iter_multi.bpf.o', import.meta.url));

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { encodeInsns } from '@tsbpf/bpf-vm';
-import type { Btf } from '@tsbpf/btf';
+import { type Btf, encodeBtf, parseBtf } from '@tsbpf/btf';
 import {
   BPF_OBJ_NAME_LEN,
   BpfAttachType,
@@ -19,8 +19,9 @@ import {
   type MapCreateAttr,
   type ProgLoadAttr,
   type Syscalls,
+  strerror,
 } from '@tsbpf/uapi';
-import { parseObjectBtf } from './btfModel.js';
+import { markFuncsStatic } from './btfFixup.js';
 import { applyCoreRelo, CoreCandidateCache } from './core/apply.js';
 import type { CoreLog } from './core/relo.js';
 import { CoreError, formatSpec, parseSpec } from './core/spec.js';
@@ -30,9 +31,10 @@ import type { BpfLink } from './link.js';
 import { BpfMap, reusePinnedMap } from './map.js';
 import { LIBBPF_PIN_BY_NAME } from './mapDefs.js';
 import { type ObjectDef, openObjectDef } from './open.js';
+import { prPermMsg } from './permMsg.js';
 import { prDebug, prWarn } from './print.js';
 import { BpfProgram, type ProgLoadOptions, progLoad } from './program.js';
-import { linkProgram, relocateData } from './relocate.js';
+import { type LinkedProgram, linkProgram, relocateData } from './relocate.js';
 import { SEC_ATTACH_BTF } from './secDefs.js';
 
 export interface OpenObjectOptions {
@@ -76,6 +78,12 @@ function attachBtfTarget(attachType: number, progType: number): { prefix: string
     default:
       return { prefix: '', kind: 'FUNC' };
   }
+}
+
+/** A program after subprogram linking and data relocation, ready for BPF_PROG_LOAD. */
+interface RelocatedProgram {
+  linked: LinkedProgram;
+  fdArray: number[] | undefined;
 }
 
 export class BpfObject {
@@ -183,7 +191,7 @@ export class BpfObject {
       this.loadObjectBtf(sys);
       this.createMaps(sys, opts);
       this.relocateCore(sys);
-      this.loadPrograms(sys, opts);
+      this.loadPrograms(sys, opts, this.relocatePrograms(opts));
     } catch (e) {
       // Maps pinned by this load (not reused ones) are unpinned again.
       for (const m of this.maps) {
@@ -228,8 +236,12 @@ export class BpfObject {
 
   /** @see bpf_object__sanitize_and_load_btf, btf_load_into_kernel */
   private loadObjectBtf(sys: Syscalls): void {
-    const btf = this.def.btfBytes;
-    if (!btf) return;
+    if (!this.def.btf) return;
+    markFuncsStatic(
+      this.def.btf,
+      this.def.programs.filter((p) => p.markBtfStatic && p.isSubprog).map((p) => p.name),
+    );
+    const btf = encodeBtf(this.def.btf);
     let logLevel = 0;
     let size = 0;
     for (;;) {
@@ -357,8 +369,10 @@ export class BpfObject {
           });
         }
       } catch (e) {
-        const msg = `map '${map.name}': failed to create: ${e instanceof Error ? e.message : String(e)}(${negErrno(e)})`;
+        const why = e instanceof BpfError ? strerror(e.code) : e instanceof Error ? e.message : String(e);
+        const msg = `map '${map.name}': failed to create: ${why}(${negErrno(e)})`;
         prWarn(msg);
+        prPermMsg(sys, negErrno(e));
         throw new LibbpfError(errnoOf(e), msg, undefined, { syscall: 'BPF_MAP_CREATE', cause: e });
       } finally {
         if (innerFd !== undefined) sys.close(innerFd);
@@ -399,7 +413,7 @@ export class BpfObject {
     let targetName = 'vmlinux';
     if (this.opts.btfCustomPath) {
       try {
-        target = parseObjectBtf(btfBytesOf(readWholeFile(sys, this.opts.btfCustomPath)));
+        target = parseBtf(btfBytesOf(readWholeFile(sys, this.opts.btfCustomPath)));
         targetName = this.opts.btfCustomPath;
       } catch (e) {
         const err = negErrno(e);
@@ -413,7 +427,7 @@ export class BpfObject {
     }
     const log: CoreLog = { debug: prDebug, warn: prWarn };
     const cache = new CoreCandidateCache(local, { btf: target, name: targetName }, log);
-    for (const sec of ext.coreRelos) {
+    for (const sec of ext.coreRelo.sections) {
       prDebug(`sec '${sec.secName}': found ${sec.records.length} CO-RE relocations`);
       sec.records.forEach((rec, i) => {
         const insnIdx = rec.insnOff / 8;
@@ -433,7 +447,7 @@ export class BpfObject {
         const relo = {
           insnIdx: insnIdx - prog.def.secInsnOff,
           typeId: rec.typeId,
-          accessStr: this.btfStr(rec.accessStrOff),
+          accessStr: rec.accessStr ?? '',
           kind: rec.kind,
         };
         try {
@@ -453,17 +467,30 @@ export class BpfObject {
     }
   }
 
-  private btfStr(off: number): string {
-    const b = this.def.btfBytes!;
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const base = dv.getUint32(4, true) + dv.getUint32(16, true);
-    let end = base + off;
-    while (end < b.length && b[end] !== 0) end++;
-    return new TextDecoder().decode(b.subarray(base + off, end));
+  /**
+   * Links subprograms into, and relocates data references of, every
+   * autoload program before any is loaded, as libbpf does.
+   * @see bpf_object__relocate, bpf_object__relocate_calls, bpf_object__relocate_data
+   */
+  private relocatePrograms(opts: LoadOptions): Map<BpfProgram, RelocatedProgram> {
+    const out = new Map<BpfProgram, RelocatedProgram>();
+    for (const prog of this.programs) {
+      if (!prog.autoload) continue;
+      const fdArray: number[] | undefined = opts.useFdArray ? [] : undefined;
+      try {
+        const linked = linkProgram(this.def, prog.def);
+        relocateData(linked, this.maps, fdArray);
+        out.set(prog, { linked, fdArray });
+      } catch (e) {
+        prWarn(`prog '${prog.name}': failed to relocate calls: ${negErrno(e)}`);
+        throw e;
+      }
+    }
+    return out;
   }
 
   /** @see bpf_object__load_progs, bpf_object_load_prog, libbpf_prepare_prog_load */
-  private loadPrograms(sys: Syscalls, opts: LoadOptions): void {
+  private loadPrograms(sys: Syscalls, opts: LoadOptions, relocated: Map<BpfProgram, RelocatedProgram>): void {
     for (const prog of this.programs) {
       if (!prog.autoload) {
         prDebug(`prog '${prog.name}': skipped loading`);
@@ -480,16 +507,7 @@ export class BpfObject {
         prWarn(`prog '${prog.name}': missing BPF prog type, check ELF section name '${d.secName}'`);
         fail('EINVAL', `prog '${prog.name}': missing BPF prog type`);
       }
-      // Subprogram linking and data relocations.
-      let linked: ReturnType<typeof linkProgram>;
-      const fdArray: number[] | undefined = opts.useFdArray ? [] : undefined;
-      try {
-        linked = linkProgram(this.def, d);
-        relocateData(linked, this.maps, fdArray);
-      } catch (e) {
-        prWarn(`prog '${prog.name}': failed to relocate calls: ${negErrno(e)}`);
-        throw e;
-      }
+      const { linked, fdArray } = relocated.get(prog)!;
       const attr: ProgLoadAttr = {
         prog_type: d.progType,
         insns: encodeInsns(linked.insns),
@@ -571,7 +589,7 @@ export class BpfObject {
    */
   private fixupCoreLog(
     log: string,
-    relos: { insnIdx: number; typeId: number; accessStrOff: number; kind: number }[],
+    relos: { insnIdx: number; typeId: number; accessStr?: string; kind: number }[],
   ): string {
     const lines = log.split(/(?<=\n)/);
     for (let i = lines.length - 1; i >= Math.max(1, lines.length - 10); i--) {
@@ -583,7 +601,7 @@ export class BpfObject {
       if (!relo || !this.def.btf) return log;
       let spec: string;
       try {
-        spec = formatSpec(parseSpec(this.def.btf, relo.typeId, this.btfStr(relo.accessStrOff), relo.kind));
+        spec = formatSpec(parseSpec(this.def.btf, relo.typeId, relo.accessStr ?? '', relo.kind));
       } catch {
         return log;
       }

@@ -25,10 +25,19 @@ import {
   STB_LOCAL,
   STB_WEAK,
   STT_FUNC,
+  STT_OBJECT,
   STT_SECTION,
   STV_HIDDEN,
 } from '@tsbpf/bpf-vm';
-import type { Btf } from '@tsbpf/btf';
+import {
+  type Btf,
+  type BtfExt,
+  type BtfExtCoreRelo,
+  type BtfExtFuncInfo,
+  type BtfExtLineInfo,
+  parseBtf,
+  parseBtfExt,
+} from '@tsbpf/btf';
 import {
   BPF_CALL,
   BPF_F_SLEEPABLE,
@@ -37,15 +46,7 @@ import {
   BPF_JMP,
   BPF_PSEUDO_CALL,
 } from '@tsbpf/uapi';
-import { parseObjectBtf } from './btfModel.js';
-import {
-  type BtfExtRaw,
-  type CoreReloRec,
-  type FuncInfoRec,
-  fixupDatasecs,
-  type LineInfoRec,
-  parseBtfExtRaw,
-} from './btfRaw.js';
+import { fixupDatasecs } from './btfFixup.js';
 import { LibbpfError } from './errors.js';
 import {
   dataSectionKind,
@@ -82,13 +83,13 @@ export interface ProgramDef {
   progFlags: number;
   /** True for functions in .text: appended to the main programs that call them. */
   isSubprog: boolean;
-  /** STV_HIDDEN global function: its BTF FUNC is made static. */
+  /** STV_HIDDEN global function: its BTF FUNC is made static at load (subprograms). */
   markBtfStatic: boolean;
   relos: RelocDesc[];
   /** .BTF.ext records in the program's frame (insn_off in instructions). */
-  funcInfo: FuncInfoRec[];
-  lineInfo: LineInfoRec[];
-  coreRelos: (CoreReloRec & { insnIdx: number })[];
+  funcInfo: BtfExtFuncInfo[];
+  lineInfo: BtfExtLineInfo[];
+  coreRelos: (BtfExtCoreRelo & { insnIdx: number })[];
   /** func_info/line_info were present for the program's section. */
   hasFuncInfo: boolean;
   hasLineInfo: boolean;
@@ -103,10 +104,10 @@ export interface ObjectDef {
   kernVersion: number;
   programs: ProgramDef[];
   maps: MapDef[];
-  /** .BTF bytes with DATASECs fixed up, ready for BPF_BTF_LOAD. */
-  btfBytes: Uint8Array | undefined;
+  /** The object's BTF (DATASECs fixed up at open); encoded for BPF_BTF_LOAD at load. */
   btf: Btf | undefined;
-  btfExt: BtfExtRaw | undefined;
+  /** .BTF.ext; section names and access strings resolved through `btf` ('' when unresolvable). */
+  btfExt: BtfExt | undefined;
   funcInfoRecSize: number;
   lineInfoRecSize: number;
   textShndx: number;
@@ -176,7 +177,6 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
     kernVersion: 0,
     programs: [],
     maps: [],
-    btfBytes: undefined,
     btf: undefined,
     btfExt: undefined,
     funcInfoRecSize: 0,
@@ -256,44 +256,7 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
   // Programs sorted by section then offset, as libbpf sorts obj->programs.
   obj.programs.sort((a, b) => a.secIdx - b.secIdx || a.secInsnOff - b.secInsnOff);
 
-  // BTF: fix up DATASECs, then build the type model.
-  if (btfSec !== undefined) {
-    try {
-      const hidden = new Set(obj.programs.filter((p) => p.markBtfStatic).map((p) => p.name));
-      const fixed = fixupDatasecs(btfSec, {
-        staticFuncs: hidden,
-        sectionSize: (name) => elf.sectionByName(name)?.size,
-        varSymbol: (name) => {
-          const sym = elf.symbols.find(
-            (s) => s.name === name && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.type !== STT_FUNC,
-          );
-          return sym
-            ? { offset: Number(sym.value), hidden: sym.visibility === STV_HIDDEN || sym.visibility === 1 }
-            : undefined;
-        },
-      });
-      for (const w of fixed.warnings) prWarn(w);
-      obj.btfBytes = fixed.btf;
-      obj.btf = parseObjectBtf(fixed.btf);
-    } catch (e) {
-      prWarn(
-        `Error loading ELF section .BTF: ${e instanceof Error ? e.message : String(e)}. Ignored and continue.`,
-      );
-      obj.btfBytes = undefined;
-      obj.btf = undefined;
-    }
-    if (obj.btfBytes && btfExtSec !== undefined) {
-      try {
-        obj.btfExt = parseBtfExtRaw(btfExtSec, obj.btfBytes);
-        obj.funcInfoRecSize = obj.btfExt.funcInfoRecSize;
-        obj.lineInfoRecSize = obj.btfExt.lineInfoRecSize;
-      } catch (e) {
-        prWarn(
-          `Error loading ELF section .BTF.ext: ${e instanceof Error ? e.message : String(e)}. Ignored and continue.`,
-        );
-      }
-    }
-  }
+  initBtf(obj, btfSec, btfExtSec, mapsShndx >= 0);
 
   const nsyms = symtab.entsize ? symtab.size / symtab.entsize : elf.symbols.length;
   prDebug(`looking for externs among ${nsyms} symbols...`);
@@ -308,6 +271,8 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
   }
   prDebug('collected 0 externs total');
 
+  if (obj.btf) fixupObjectBtf(obj);
+
   initMaps(obj, mapsShndx, legacyMapsShndx, dataSecs);
   for (const p of obj.programs) {
     if (!p.isSubprog && !p.secDef) prDebug(`prog '${p.name}': unrecognized ELF section name '${p.secName}'`);
@@ -315,6 +280,74 @@ export function openObjectDef(bytes: Uint8Array, path: string, opts: OpenOptions
   initExtInfo(obj);
   for (const idx of relSecs) collectRelos(obj, idx);
   return obj;
+}
+
+/** A string of the object's .BTF by offset, or undefined outside it. @see btf__name_by_offset */
+export function btfNameByOffset(btf: Btf, off: number): string | undefined {
+  return btf.strings?.has(off) ? btf.strings.get(off) : undefined;
+}
+
+/**
+ * Parses .BTF and .BTF.ext. A broken .BTF is dropped with a warning unless
+ * the object needs BTF (BTF-defined maps); a broken .BTF.ext is dropped.
+ * @see bpf_object__init_btf, libbpf_needs_btf
+ */
+function initBtf(
+  obj: ObjectDef,
+  btfSec: Uint8Array | undefined,
+  extSec: Uint8Array | undefined,
+  needsBtf: boolean,
+): void {
+  let failure: unknown;
+  if (btfSec !== undefined) {
+    try {
+      obj.btf = parseBtf(btfSec);
+    } catch (e) {
+      failure = e;
+      prWarn('Error loading ELF section .BTF: -22.');
+    }
+  }
+  if (obj.btf && extSec !== undefined) {
+    try {
+      const ext = parseBtfExt(extSec);
+      const btf = obj.btf;
+      for (const info of [ext.funcInfo, ext.lineInfo, ext.coreRelo])
+        for (const sec of info.sections) sec.secName = btfNameByOffset(btf, sec.secNameOff) ?? '';
+      for (const sec of ext.coreRelo.sections)
+        for (const r of sec.records) r.accessStr = btfNameByOffset(btf, r.accessStrOff) ?? '';
+      obj.btfExt = ext;
+      obj.funcInfoRecSize = ext.funcInfo.recSize;
+      obj.lineInfoRecSize = ext.lineInfo.recSize;
+    } catch (e) {
+      failure = e;
+      prWarn('Error loading ELF section .BTF.ext: -22. Ignored and continue.');
+    }
+  } else if (extSec !== undefined) {
+    prDebug('Ignore ELF section .BTF.ext because its depending ELF section .BTF is not found.');
+  }
+  if ((failure !== undefined || btfSec === undefined) && needsBtf) {
+    prWarn('BTF is required, but is missing or corrupted.');
+    const why = failure instanceof Error ? failure.message : 'no .BTF section';
+    throw new LibbpfError('EINVAL', `BTF is required, but is missing or corrupted: ${why}`, undefined, {
+      cause: failure,
+    });
+  }
+}
+
+/** Fills in DATASEC sizes and VAR offsets from the ELF. @see bpf_object_fixup_btf */
+function fixupObjectBtf(obj: ObjectDef): void {
+  const { elf } = obj;
+  fixupDatasecs(obj.btf!, {
+    sectionSize: (name) => elf.sectionByName(name)?.size,
+    varSymbol: (name) => {
+      const sym = elf.symbols.find(
+        (s) => s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.name === name,
+      );
+      return sym
+        ? { offset: Number(sym.value), hidden: sym.visibility === STV_HIDDEN || sym.visibility === 1 }
+        : undefined;
+    },
+  });
 }
 
 /** @see bpf_object__add_programs */
@@ -452,21 +485,21 @@ function initExtInfo(obj: ObjectDef): void {
     obj.programs.find(
       (p) => p.elfSecName === secName && insnIdx >= p.secInsnOff && insnIdx < p.secInsnOff + p.insns.length,
     );
-  for (const sec of ext.funcInfo) {
+  for (const sec of ext.funcInfo.sections) {
     for (const p of obj.programs) if (p.elfSecName === sec.secName) p.hasFuncInfo = true;
     for (const r of sec.records) {
       const p = progIn(sec.secName, r.insnOff / BPF_INSN_SIZE);
       if (p) p.funcInfo.push({ insnOff: r.insnOff / BPF_INSN_SIZE - p.secInsnOff, typeId: r.typeId });
     }
   }
-  for (const sec of ext.lineInfo) {
+  for (const sec of ext.lineInfo.sections) {
     for (const p of obj.programs) if (p.elfSecName === sec.secName) p.hasLineInfo = true;
     for (const r of sec.records) {
       const p = progIn(sec.secName, r.insnOff / BPF_INSN_SIZE);
       if (p) p.lineInfo.push({ ...r, insnOff: r.insnOff / BPF_INSN_SIZE - p.secInsnOff });
     }
   }
-  for (const sec of ext.coreRelos) {
+  for (const sec of ext.coreRelo.sections) {
     for (const r of sec.records) {
       obj.coreReloCount++;
       if (r.insnOff % BPF_INSN_SIZE)

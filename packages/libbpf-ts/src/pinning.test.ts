@@ -1,24 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { Btf } from '@tsbpf/btf';
+import { Btf, encodeBtf } from '@tsbpf/btf';
 import { BpfError, BpfMapType } from '@tsbpf/uapi';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BPF_MAP_INFO_SIZE } from './map.js';
 import { BpfObject } from './object.js';
-import { type PrintFn, setPrint } from './print.js';
-import { encodeBtf } from './testing/btfEncode.js';
+import { capturePrint } from './testing/capturePrint.js';
 import { FakeSyscalls } from './testing/fakeSyscalls.js';
 
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/pinned.bpf.o', import.meta.url));
 
-let printed: string[];
-let prev: PrintFn | null;
-beforeEach(() => {
-  printed = [];
-  prev = setPrint((_, m) => printed.push(m));
-});
-afterEach(() => {
-  setPrint(prev);
-});
+const printed = capturePrint();
 
 function kernel(): Uint8Array {
   const k = new Btf(BpfObject.openFile(FIXTURE).btf!.types);

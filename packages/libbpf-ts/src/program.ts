@@ -21,6 +21,7 @@ import {
 import { LibbpfError, VerifierError } from './errors.js';
 import { BpfLink } from './link.js';
 import type { ProgramDef } from './open.js';
+import { prPermMsg } from './permMsg.js';
 import { prDebug, prWarn } from './print.js';
 
 /** libbpf's default verifier log buffer: UINT32_MAX >> 8. @see BPF_LOG_BUF_SIZE */
@@ -284,6 +285,7 @@ export function progLoad(
       const log = fixupLog ? fixupLog(raw) : raw;
       const msg = `prog '${progName}': BPF program load failed: ${strerror(e.code)}`;
       prWarn(msg);
+      prPermMsg(sys, -e.code);
       if (log !== '') prWarn(`prog '${progName}': -- BEGIN PROG LOAD LOG --\n${log}-- END PROG LOAD LOG --`);
       throw new VerifierError(e.errno, msg, progName, log, e);
     }

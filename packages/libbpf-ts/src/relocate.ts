@@ -8,6 +8,7 @@
  *      bpf_object__relocate_data (tools/lib/bpf/libbpf.c)
  */
 import type { Insn } from '@tsbpf/bpf-vm';
+import type { BtfExtCoreRelo, BtfExtFuncInfo, BtfExtLineInfo } from '@tsbpf/btf';
 import {
   BPF_CALL,
   BPF_INSN_SIZE,
@@ -19,7 +20,6 @@ import {
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
 } from '@tsbpf/uapi';
-import type { CoreReloRec, FuncInfoRec, LineInfoRec } from './btfRaw.js';
 import { LibbpfError } from './errors.js';
 import type { ObjectDef, ProgramDef } from './open.js';
 import { prDebug, prWarn } from './print.js';
@@ -30,10 +30,10 @@ const LDDW = 0x18;
 export interface LinkedProgram {
   insns: Insn[];
   relos: RelocDesc[];
-  funcInfo: FuncInfoRec[];
-  lineInfo: LineInfoRec[];
+  funcInfo: BtfExtFuncInfo[];
+  lineInfo: BtfExtLineInfo[];
   /** CO-RE records with their instruction index in the linked program (for log fix-ups). */
-  coreRelos: (CoreReloRec & { insnIdx: number })[];
+  coreRelos: (BtfExtCoreRelo & { insnIdx: number })[];
   /** false when a program in the chain lacks func_info: none is passed to the kernel. */
   funcInfoComplete: boolean;
   lineInfoComplete: boolean;

@@ -5,9 +5,16 @@
  */
 import type { Insn } from '@tsbpf/bpf-vm';
 import { regBoundsSync } from './domains/bounds.js';
-import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumSubreg, tnumWithSubreg } from './domains/tnum.js';
+import {
+  tnumAnd,
+  tnumConst,
+  tnumIntersect,
+  tnumIsConst,
+  tnumSubreg,
+  tnumWithSubreg,
+} from './domains/tnum.js';
 import { cloneReg, constScalar, isPointer, PTR_MAYBE_NULL, type Reg, U32_MAX, U64_MAX } from './regState.js';
-import type { Frame, State } from './verify.js';
+import type { Frame, State } from './states.js';
 
 interface EnvLike {
   readRegFor(st: State, r: number): Reg;
@@ -16,9 +23,47 @@ interface EnvLike {
 }
 
 type Op = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set' | 'nset';
-const OPS: Record<number, Op> = { 1: 'eq', 2: 'gt', 3: 'ge', 4: 'set', 5: 'ne', 6: 'sgt', 7: 'sge', 0xa: 'lt', 0xb: 'le', 0xc: 'slt', 0xd: 'sle' };
-const NEG: Record<Op, Op> = { eq: 'ne', ne: 'eq', gt: 'le', ge: 'lt', lt: 'ge', le: 'gt', sgt: 'sle', sge: 'slt', slt: 'sge', sle: 'sgt', set: 'nset', nset: 'set' };
-const FLIP: Record<Op, Op> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', sgt: 'slt', sge: 'sle', slt: 'sgt', sle: 'sge', set: 'set', nset: 'nset' };
+const OPS: Record<number, Op> = {
+  1: 'eq',
+  2: 'gt',
+  3: 'ge',
+  4: 'set',
+  5: 'ne',
+  6: 'sgt',
+  7: 'sge',
+  10: 'lt',
+  11: 'le',
+  12: 'slt',
+  13: 'sle',
+};
+const NEG: Record<Op, Op> = {
+  eq: 'ne',
+  ne: 'eq',
+  gt: 'le',
+  ge: 'lt',
+  lt: 'ge',
+  le: 'gt',
+  sgt: 'sle',
+  sge: 'slt',
+  slt: 'sge',
+  sle: 'sgt',
+  set: 'nset',
+  nset: 'set',
+};
+const FLIP: Record<Op, Op> = {
+  eq: 'eq',
+  ne: 'ne',
+  gt: 'lt',
+  ge: 'le',
+  lt: 'gt',
+  le: 'ge',
+  sgt: 'slt',
+  sge: 'sle',
+  slt: 'sgt',
+  sle: 'sge',
+  set: 'set',
+  nset: 'nset',
+};
 
 interface Range {
   umin: bigint;
@@ -110,7 +155,12 @@ function refine(r1: Reg, r2: Reg, op: Op, is32: boolean): void {
   const umaxL = is32 ? U32_MAX : U64_MAX;
   switch (op) {
     case 'eq': {
-      const n = { umin: max(a.umin, b.umin), umax: min(a.umax, b.umax), smin: max(a.smin, b.smin), smax: min(a.smax, b.smax) };
+      const n = {
+        umin: max(a.umin, b.umin),
+        umax: min(a.umax, b.umax),
+        smin: max(a.smin, b.smin),
+        smax: min(a.smax, b.smax),
+      };
       set(r1, n);
       set(r2, n);
       if (is32) {
@@ -138,13 +188,20 @@ function refine(r1: Reg, r2: Reg, op: Op, is32: boolean): void {
     case 'set':
       if (b.m === 0n && (b.v & (b.v - 1n)) === 0n && b.v) {
         const t = is32 ? tnumConst(b.v) : tnumConst(b.v);
-        r1.varOff = is32 ? tnumWithSubreg(r1.varOff, { value: tnumSubreg(r1.varOff).value | t.value, mask: tnumSubreg(r1.varOff).mask & ~t.value }) : { value: r1.varOff.value | t.value, mask: r1.varOff.mask & ~t.value };
+        r1.varOff = is32
+          ? tnumWithSubreg(r1.varOff, {
+              value: tnumSubreg(r1.varOff).value | t.value,
+              mask: tnumSubreg(r1.varOff).mask & ~t.value,
+            })
+          : { value: r1.varOff.value | t.value, mask: r1.varOff.mask & ~t.value };
       }
       break;
     case 'nset':
       if (b.m === 0n) {
         const keep = is32 ? tnumConst(~b.v & U32_MAX) : tnumConst(~b.v & U64_MAX);
-        r1.varOff = is32 ? tnumWithSubreg(r1.varOff, tnumAnd(tnumSubreg(r1.varOff), keep)) : tnumAnd(r1.varOff, { value: keep.value, mask: 0n });
+        r1.varOff = is32
+          ? tnumWithSubreg(r1.varOff, tnumAnd(tnumSubreg(r1.varOff), keep))
+          : tnumAnd(r1.varOff, { value: keep.value, mask: 0n });
       }
       break;
     case 'ge':
@@ -172,7 +229,11 @@ function refine(r1: Reg, r2: Reg, op: Op, is32: boolean): void {
 
 function forEachReg(st: State, fn: (r: Reg, set: (v: Reg) => void) => void): void {
   for (const f of st.frames) {
-    f.regs.forEach((r, i) => fn(r, (v) => (f.regs[i] = v)));
+    for (const [i, r] of f.regs.entries()) {
+      fn(r, (v) => {
+        f.regs[i] = v;
+      });
+    }
     for (const s of f.stack.values()) if (s.spilled) fn(s.spilled, (v) => (s.spilled = v));
   }
 }
@@ -194,7 +255,12 @@ function syncLinked(st: State, known: Reg): void {
   });
 }
 
-export function condJump(env: EnvLike, st: State, i: Insn, is32: boolean): { both: boolean; taken: boolean; other: State } {
+export function condJump(
+  env: EnvLike,
+  st: State,
+  i: Insn,
+  is32: boolean,
+): { both: boolean; taken: boolean; other: State } {
   const op = OPS[i.code >> 4]!;
   const x = (i.code & 8) !== 0;
   const dst = env.readRegFor(st, i.dst);
@@ -229,11 +295,14 @@ export function condJump(env: EnvLike, st: State, i: Insn, is32: boolean): { bot
   const cDst = env.frameOf(st).regs[i.dst]!;
   const cSrc = x ? env.frameOf(st).regs[i.src]! : cloneReg(src);
   refine(cDst, cSrc, NEG[op], is32);
-  syncLinked(other, oDst);
-  syncLinked(st, cDst);
-  if (x) {
-    syncLinked(other, oSrc);
-    syncLinked(st, cSrc);
+  // linked scalars share 64-bit bounds; a 32-bit comparison does not propagate (as Linux 6.18 logs show)
+  if (!is32) {
+    syncLinked(other, oDst);
+    syncLinked(st, cDst);
+    if (x) {
+      syncLinked(other, oSrc);
+      syncLinked(st, cSrc);
+    }
   }
   return { both: true, taken: false, other };
 }

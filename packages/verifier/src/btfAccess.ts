@@ -36,7 +36,8 @@ export function memberTrust(structName: string, field: string): 'trusted' | 'rcu
 export function btfStructWalk(btf: Btf, btfId: number, off: number, size: number): WalkResult {
   let id = btf.skipModsAndTypedefs(btfId);
   const root = btf.type(id);
-  if (root.kind !== 'STRUCT' && root.kind !== 'UNION') return { kind: 'error', msg: `Type '${root.name}' is not a struct` };
+  if (root.kind !== 'STRUCT' && root.kind !== 'UNION')
+    return { kind: 'error', msg: `Type '${root.name}' is not a struct` };
   const rootName = root.name;
   let curOff = off;
   let fieldName = '';
@@ -103,12 +104,19 @@ export function btfStructWalk(btf: Btf, btfId: number, off: number, size: number
       }
       if (mt.kind === 'PTR') {
         if (inner !== 0 || size !== 8) {
-          return { kind: 'error', msg: `access beyond the end of member ${m.name} (mend:${msize}) in struct ${st.name} with off ${inner} size ${size}` };
+          // the kernel names the member's (pointer) type here, which has no name
+          return {
+            kind: 'error',
+            msg: `cannot access ptr member ${m.name} with moff ${mOff} in struct ${mt.name || '(anon)'} with off ${curOff} size ${size}`,
+          };
         }
         return pointee(btf, mt.type, fieldName);
       }
       if (inner + size > msize) {
-        return { kind: 'error', msg: `access beyond the end of member ${m.name} (mend:${mOff + msize}) in struct ${st.name} with off ${curOff} size ${size}` };
+        return {
+          kind: 'error',
+          msg: `access beyond the end of member ${m.name} (mend:${mOff + msize}) in struct ${st.name} with off ${curOff} size ${size}`,
+        };
       }
       return { kind: 'scalar' };
     }

@@ -3,11 +3,14 @@
  * check_cfg, compute_live_registers in kernel/bpf/verifier.c).
  */
 import type { Insn } from '@tsbpf/bpf-vm';
+import { computeStackLive } from './stackLiveness.js';
 
 export class Reject extends Error {
   constructor(
     readonly errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EFAULT' | 'ENOTSUPP' | 'EPERM',
     message: string,
+    /** Log text that follows the message line (e.g. the states after "infinite loop detected"). */
+    readonly tail = '',
   ) {
     super(message);
   }
@@ -62,6 +65,8 @@ export interface Cfg {
   prunePoint: Uint8Array;
   /** live[pc]: bitmask of registers live before pc. */
   live: Uint16Array;
+  /** stackLive[pc]: stack slots (bit spi) of the current frame that may still be read. */
+  stackLive: bigint[];
 }
 
 function jumpTarget(insns: readonly Insn[], pc: number): number | undefined {
@@ -88,7 +93,9 @@ export function checkCfg(insns: readonly Insn[], log: (s: string) => void, level
     if (isLdImm64(i)) pc++;
   }
   const subprogStarts = [...starts].sort((a, b) => a - b);
-  if (level2) subprogStarts.forEach((s, k) => log(`func#${k} @${s}\n`));
+  if (level2) {
+    for (const [k, s] of subprogStarts.entries()) log(`func#${k} @${s}\n`);
+  }
   // jumps stay inside their subprogram
   for (let k = 0; k < subprogStarts.length; k++) {
     const start = subprogStarts[k]!;
@@ -101,12 +108,18 @@ export function checkCfg(insns: readonly Insn[], log: (s: string) => void, level
       }
       if (!isJmp(i.code) || isPseudoCall(i)) continue;
       const t = jumpTarget(insns, pc);
-      if (t !== undefined && (t < start || t >= end)) throw new Reject('EINVAL', `jump out of range from insn ${pc} to ${t}\n`);
+      if (t !== undefined && (t < start || t >= end))
+        throw new Reject('EINVAL', `jump out of range from insn ${pc} to ${t}\n`);
       if (t === undefined) continue;
     }
     const last = insns[end - 1]!;
     const lastOp = last.code & 0xf0;
-    if (!(isJmp(last.code) && (lastOp === 0x90 || (lastOp === 0 && cls(last.code) === 5) || (lastOp === 0 && cls(last.code) === 6)))) {
+    if (
+      !(
+        isJmp(last.code) &&
+        (lastOp === 0x90 || (lastOp === 0 && cls(last.code) === 5) || (lastOp === 0 && cls(last.code) === 6))
+      )
+    ) {
       // ld_imm64 second half never ends a subprog legitimately
       throw new Reject('EINVAL', `last insn is not an exit or jmp\n`);
     }
@@ -152,7 +165,8 @@ export function checkCfg(insns: readonly Insn[], log: (s: string) => void, level
     if (!seen[pc]) throw new Reject('EINVAL', `unreachable insn ${pc}\n`);
     if (isLdImm64(insns[pc]!)) pc++;
   }
-  return { subprogStarts, prunePoint: prune, live: computeLive(insns, succ) };
+  const live = computeLive(insns, succ);
+  return { subprogStarts, prunePoint: prune, live, stackLive: computeStackLive(insns, succ, subprogStarts) };
 }
 
 /** Registers read and written by an instruction (for liveness). */
@@ -213,5 +227,9 @@ function computeLive(insns: readonly Insn[], succ: (pc: number) => number[]): Ui
 }
 
 function isLdImm64Second(insns: readonly Insn[], pc: number): boolean {
-  return pc > 0 && isLdImm64(insns[pc - 1]!) && !(pc > 1 && isLdImm64(insns[pc - 2]!) && insns[pc - 1]!.code === 0x18 && false);
+  return (
+    pc > 0 &&
+    isLdImm64(insns[pc - 1]!) &&
+    !(pc > 1 && isLdImm64(insns[pc - 2]!) && insns[pc - 1]!.code === 0x18 && false)
+  );
 }

@@ -3,8 +3,9 @@
  * (kernel/bpf/disasm.c). bpf-vm will export `formatInsn(insns, pc, opts)`;
  * until it does, this local formatter with the same signature is used.
  */
-import * as vm from '@tsbpf/bpf-vm';
+
 import type { Insn } from '@tsbpf/bpf-vm';
+import * as vm from '@tsbpf/bpf-vm';
 import { helperNames } from '@tsbpf/uapi';
 
 export interface FormatInsnOptions {
@@ -13,9 +14,25 @@ export interface FormatInsnOptions {
 }
 
 const ALU = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
-const JMP = ['jmp', '==', '>', '>=', '&', '!=', 's>', 's>=', 'call', 'exit', '<', '<=', 's<', 's<=', 'may_goto'];
-const SIZE: Record<number, string> = { 0x00: 'u32', 0x08: 'u16', 0x10: 'u8', 0x18: 'u64' };
-const SSIZE: Record<number, string> = { 0x00: 's32', 0x08: 's16', 0x10: 's8', 0x18: 's64' };
+const JMP = [
+  'jmp',
+  '==',
+  '>',
+  '>=',
+  '&',
+  '!=',
+  's>',
+  's>=',
+  'call',
+  'exit',
+  '<',
+  '<=',
+  's<',
+  's<=',
+  'may_goto',
+];
+const SIZE: Record<number, string> = { 0: 'u32', 8: 'u16', 16: 'u8', 24: 'u64' };
+const SSIZE: Record<number, string> = { 0: 's32', 8: 's16', 16: 's8', 24: 's64' };
 const off = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
 
 function helperLabel(id: number, opts: FormatInsnOptions | undefined): string {
@@ -46,11 +63,14 @@ export function formatInsnLocal(insns: readonly Insn[], pc: number, opts?: Forma
   if (cls === 3 || cls === 2) {
     const sz = SIZE[c & 0x18];
     if ((c & 0xe0) === 0xc0) {
-      const ops: Record<number, string> = { 0: '+=', 0x40: '|=', 0x50: '&=', 0xa0: '^=' };
+      const ops: Record<number, string> = { 0: '+=', 64: '|=', 80: '&=', 160: '^=' };
       const base = i.imm & ~1;
-      if (i.imm === 0xe1) return `${h} r${i.src} = atomic${sz === 'u64' ? '64' : ''}_xchg((${sz} *)(r${i.dst} ${off(i.off)}), r${i.src})`;
-      if (i.imm === 0xf1) return `${h} r0 = atomic${sz === 'u64' ? '64' : ''}_cmpxchg((${sz} *)(r${i.dst} ${off(i.off)}), r0, r${i.src})`;
-      if (i.imm & 1) return `${h} r${i.src} = atomic${sz === 'u64' ? '64' : ''}_fetch_${['add', '', '', '', 'or', 'and', '', '', '', '', 'xor'][base >> 4]}((${sz} *)(r${i.dst} ${off(i.off)}), r${i.src})`;
+      if (i.imm === 0xe1)
+        return `${h} r${i.src} = atomic${sz === 'u64' ? '64' : ''}_xchg((${sz} *)(r${i.dst} ${off(i.off)}), r${i.src})`;
+      if (i.imm === 0xf1)
+        return `${h} r0 = atomic${sz === 'u64' ? '64' : ''}_cmpxchg((${sz} *)(r${i.dst} ${off(i.off)}), r0, r${i.src})`;
+      if (i.imm & 1)
+        return `${h} r${i.src} = atomic${sz === 'u64' ? '64' : ''}_fetch_${['add', '', '', '', 'or', 'and', '', '', '', '', 'xor'][base >> 4]}((${sz} *)(r${i.dst} ${off(i.off)}), r${i.src})`;
       return `${h} lock *(${sz} *)(r${i.dst} ${off(i.off)}) ${ops[base] ?? '?'} r${i.src}`;
     }
     if (cls === 3) return `${h} *(${sz} *)(r${i.dst} ${off(i.off)}) = r${i.src}`;

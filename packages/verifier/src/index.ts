@@ -1,6 +1,12 @@
 export * from './btfAccess.js';
-export { formatInsn, formatInsnLocal, type FormatInsnOptions } from './disasm.js';
+export { type FormatInsnOptions, formatInsn, formatInsnLocal } from './disasm.js';
 export * from './domains/tnum.js';
 export * from './platform.js';
 export { formatReg, regTypeStr } from './regState.js';
-export { BPF_COMPLEXITY_LIMIT_INSNS, type VerifyRequest, type VerifyResult, type VerifyStats, verify } from './verify.js';
+export {
+  BPF_COMPLEXITY_LIMIT_INSNS,
+  type VerifyRequest,
+  type VerifyResult,
+  type VerifyStats,
+  verify,
+} from './verify.js';

@@ -59,6 +59,11 @@ export interface MapInfo {
   mapAddr: bigint;
   /** Array maps: address of the first value (BPF_PSEUDO_MAP_VALUE = valueAddr + off). */
   valueAddr?: bigint;
+  /**
+   * Frozen BPF_F_RDONLY_PROG array maps (.rodata): the bytes of value 0. A
+   * constant-offset load from it is the constant it reads (bpf_map_direct_read).
+   */
+  frozenValue?: Uint8Array;
 }
 
 export interface ProgRef {

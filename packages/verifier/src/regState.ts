@@ -3,7 +3,7 @@
  * their log text (print_reg_state, reg_type_str in kernel/bpf/log.c).
  */
 import type { Btf } from '@tsbpf/btf';
-import { type Tnum, TNUM_UNKNOWN, tnumConst, tnumIsConst, tnumIsUnknown, tnumStr } from './domains/tnum.js';
+import { TNUM_UNKNOWN, type Tnum, tnumConst, tnumIsConst, tnumIsUnknown, tnumStr } from './domains/tnum.js';
 import type { MapInfo } from './platform.js';
 
 export type BaseType =

@@ -4,11 +4,21 @@
  */
 import type { Insn } from '@tsbpf/bpf-vm';
 import type { Errno } from '@tsbpf/uapi';
+import { condJump } from './branches.js';
 import { btfStructWalk, memberTrust, structName } from './btfAccess.js';
 import { checkCfg, isLdImm64, opcodeValid, Reject } from './cfg.js';
 import { formatInsn } from './disasm.js';
-import { type AluOp, boundsInvalid, coerceToSize, regBoundsSync, scalarAlu, zext32 } from './domains/bounds.js';
-import { tnumConst, tnumIn, tnumIsConst, tnumRange } from './domains/tnum.js';
+import {
+  type AluOp,
+  boundsInvalid,
+  coerceToSize,
+  regBoundsSync,
+  scalarAlu,
+  zext32,
+} from './domains/bounds.js';
+import { tnumConst, tnumIsConst, tnumRange } from './domains/tnum.js';
+import { checkAluFields, checkJmpFields } from './insnFields.js';
+import { LogBuffer, vlogAlignment } from './log.js';
 import type { AttachTargetInfo, HelperProto, MapInfo, Platform } from './platform.js';
 import {
   type BaseType,
@@ -26,13 +36,27 @@ import {
   pointer,
   type Reg,
   regTypeStr,
+  S64_MIN,
   SLOT_CHAR,
-  type StackSlot,
   unknownScalar,
 } from './regState.js';
-import { condJump } from './branches.js';
+import { ALLOW_UNINIT_STACK, spillPrefix, stackRead, stackVarAccess, stackWrite } from './stack.js';
+import { ALL_SLOTS } from './stackLiveness.js';
+import {
+  type Checkpoint,
+  cloneState,
+  type Frame,
+  IdMap,
+  type Pending,
+  regsafe,
+  regsExact,
+  type State,
+  statesMaybeLooping,
+} from './states.js';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** Pending branches at once (push_stack). */
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 const MAX_CALL_FRAMES = 8;
 const MAX_BPF_STACK = 512;
 const BPF_PROG_TYPE_TRACING = 26;
@@ -72,28 +96,23 @@ export interface VerifyResult {
   maxMapAccess: { key: number; value: number; rdwr: boolean };
 }
 
-interface Frame {
-  frameno: number;
-  callsite: number;
-  subprog: number;
-  regs: Reg[];
-  stack: Map<number, StackSlot>;
-}
-
-interface State {
-  frames: Frame[];
-  pc: number;
-}
-
-function cloneFrame(f: Frame): Frame {
-  const stack = new Map<number, StackSlot>();
-  for (const [k, s] of f.stack) stack.set(k, { types: [...s.types], spilled: s.spilled && cloneReg(s.spilled) });
-  return { ...f, regs: f.regs.map(cloneReg), stack };
-}
-const cloneState = (s: State): State => ({ pc: s.pc, frames: s.frames.map(cloneFrame) });
-
-const SIZE_BYTES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
-const ALU_OPS: (AluOp | 'mov' | 'end' | undefined)[] = ['add', 'sub', 'mul', 'div', 'or', 'and', 'lsh', 'rsh', 'neg', 'mod', 'xor', 'mov', 'arsh', 'end'];
+const SIZE_BYTES: Record<number, number> = { 0: 4, 8: 2, 16: 1, 24: 8 };
+const ALU_OPS: (AluOp | 'mov' | 'end' | undefined)[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'or',
+  'and',
+  'lsh',
+  'rsh',
+  'neg',
+  'mod',
+  'xor',
+  'mov',
+  'arsh',
+  'end',
+];
 
 /** Verifies a program; never throws for a bad program. */
 export function verify(request: VerifyRequest, platform: Platform): VerifyResult {
@@ -102,13 +121,13 @@ export function verify(request: VerifyRequest, platform: Platform): VerifyResult
 }
 
 class Env {
-  private log = '';
+  private readonly log: LogBuffer;
   private readonly level: number;
   private insns: Insn[];
   private prevLogPos = 0;
   private prevInsnPrintPos = 0;
   private scratchedRegs = 0;
-  private scratchedStack = new Set<number>();
+  scratchedStack = new Set<number>();
   private idGen = 0;
   private insnProcessed = 0;
   private jmpsProcessed = 0;
@@ -117,7 +136,10 @@ class Env {
   private totalStates = 0;
   private peakStates = 0;
   private maxStatesPerInsn = 0;
-  private explored = new Map<number, State[]>();
+  private explored = new Map<number, Checkpoint[]>();
+  private liveStates = 0;
+  /** Set by a subprogram's exit to its pc, for the "from X to Y" log line. */
+  private returnedFrom = -1;
   private stackDepth: number[] = [];
   private probeLoads = new Set<number>();
   private target: AttachTargetInfo | undefined;
@@ -130,11 +152,12 @@ class Env {
     private readonly platform: Platform,
   ) {
     this.level = req.logLevel;
+    this.log = new LogBuffer(req.logLevel !== 0);
     this.insns = req.insns.map((i) => ({ ...i }));
   }
 
   private verbose(s: string): void {
-    if (this.level) this.log += s;
+    this.log.write(s);
   }
 
   run(): VerifyResult {
@@ -150,7 +173,7 @@ class Env {
       if (e instanceof Reject) {
         errno = e.errno === 'ENOTSUPP' ? 'ENOTSUPP' : e.errno;
         message = e.message.replace(/\n$/, '');
-        this.verbose(e.message);
+        this.verbose(e.message + e.tail);
       } else {
         errno = 'EFAULT';
         message = `verifier bug: ${(e as Error).message}`;
@@ -166,7 +189,7 @@ class Env {
     );
     const result: VerifyResult = {
       ok: errno === undefined,
-      log: this.log,
+      log: this.log.toString(),
       insns: this.insns,
       probeLoads: this.probeLoads,
       stats: {
@@ -190,26 +213,33 @@ class Env {
     const insns = this.insns;
     for (let pc = 0; pc < insns.length; pc++) {
       const i = insns[pc]!;
-      if (!opcodeValid(i)) throw new Reject('EINVAL', `unknown opcode ${i.code.toString(16).padStart(2, '0')}\n`);
+      if (!opcodeValid(i))
+        throw new Reject('EINVAL', `unknown opcode ${i.code.toString(16).padStart(2, '0')}\n`);
+      if ((i.code & 7) === 1 && i.imm !== 0) throw new Reject('EINVAL', 'BPF_LDX uses reserved fields\n');
       if (!isLdImm64(i)) continue;
       const hi = insns[pc + 1];
-      if (!hi || hi.code !== 0 || hi.dst !== 0 || hi.src !== 0 || hi.off !== 0 || i.off !== 0) {
+      if (hi === undefined || hi.code !== 0 || hi.dst !== 0 || hi.src !== 0 || hi.off !== 0 || i.off !== 0) {
         throw new Reject('EINVAL', 'invalid bpf_ld_imm64 insn\n');
       }
       if (i.src === 0 || i.src === 3 || i.src === 4) {
         pc++;
         continue;
       }
-      if (i.src !== 1 && i.src !== 2 && i.src !== 5 && i.src !== 6) throw new Reject('EINVAL', 'unrecognized bpf_ld_imm64 insn\n');
+      if (i.src !== 1 && i.src !== 2 && i.src !== 5 && i.src !== 6)
+        throw new Reject('EINVAL', 'unrecognized bpf_ld_imm64 insn\n');
       const map = this.platform.getMap?.({ pc, src: i.src, imm: i.imm });
       if (!map) throw new Reject('EBADF' as never, `fd ${i.imm} is not pointing to valid bpf_map\n`);
       const isValue = i.src === 2 || i.src === 6;
       let addr = map.mapAddr;
       const off = hi.imm;
       if (isValue) {
-        if (map.valueAddr === undefined) throw new Reject('EINVAL', 'map does not support direct value access\n');
+        if (map.valueAddr === undefined)
+          throw new Reject('EINVAL', 'map does not support direct value access\n');
         if (off < 0 || off >= map.valueSize) {
-          throw new Reject('EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}\n`);
+          throw new Reject(
+            'EINVAL',
+            `invalid access to map value pointer, value_size=${map.valueSize} off=${off}\n`,
+          );
         }
         addr = map.valueAddr + BigInt(off);
       } else if (hi.imm !== 0) {
@@ -226,7 +256,11 @@ class Env {
     const r = this.req;
     if (r.progType !== BPF_PROG_TYPE_TRACING) return;
     if (!r.attachBtfId) throw new Reject('EINVAL', 'Tracing programs must provide btf_id\n');
-    const t = this.platform.resolveAttachTarget?.({ progType: r.progType, expectedAttachType: r.expectedAttachType, attachBtfId: r.attachBtfId });
+    const t = this.platform.resolveAttachTarget?.({
+      progType: r.progType,
+      expectedAttachType: r.expectedAttachType,
+      attachBtfId: r.attachBtfId,
+    });
     if (!t) throw new Reject('EINVAL', `attach_btf_id ${r.attachBtfId} is invalid\n`);
     if ('errno' in t) throw new Reject(t.errno as never, t.log ?? '');
     this.target = t;
@@ -265,7 +299,7 @@ class Env {
       const slot = f.stack.get(spi)!;
       const name = `fp${(-spi - 1) * 8}`;
       if (slot.types[7] === 'SPILL' && slot.spilled) {
-        s += ` ${name}=${formatReg(slot.spilled, ctx)}`;
+        s += ` ${name}=${spillPrefix(slot)}${formatReg(slot.spilled, ctx)}`;
         continue;
       }
       const chars = slot.types.map((t) => SLOT_CHAR[t]).join('');
@@ -279,9 +313,9 @@ class Env {
 
   private printInsnState(st: State): void {
     if (this.prevLogPos && this.prevLogPos === this.log.length) {
-      this.log = this.log.slice(0, -1);
+      this.log.dropLastChar();
       const pos = this.prevInsnPrintPos;
-      const width = Math.ceil(Math.max(pos, 40) / 8) * 8 - pos - 1;
+      const width = vlogAlignment(pos);
       this.verbose(`${' '.repeat(Math.max(width, 1))};`);
     } else {
       this.verbose(`${st.pc}:`);
@@ -305,15 +339,17 @@ class Env {
   }
 
   private doCheck(): void {
-    const pending: { st: State; from: number }[] = [];
+    const pending: Pending[] = [];
     let cur = this.initialState();
     this.scratchAll(cur);
     let doPrintState = false;
+    let afterReturn = false;
     let prevPc = -1;
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     for (;;) {
       const pc = cur.pc;
-      if (pc < 0 || pc >= this.insns.length) throw new Reject('EFAULT', `invalid insn idx ${pc} insn_cnt ${this.insns.length}\n`);
+      if (pc < 0 || pc >= this.insns.length)
+        throw new Reject('EFAULT', `invalid insn idx ${pc} insn_cnt ${this.insns.length}\n`);
       if (++this.insnProcessed > BPF_COMPLEXITY_LIMIT_INSNS) {
         throw new Reject('E2BIG', `BPF program is too large. Processed ${this.insnProcessed} insn\n`);
       }
@@ -328,9 +364,11 @@ class Env {
         if (this.level & 2 && doPrintState) {
           this.verbose(`\nfrom ${prevPc} to ${pc}:`);
           this.printState(cur, true);
-          this.scratchAll(cur);
+          // a popped branch prints its state again before its first insn; a return does not
+          if (!afterReturn) this.scratchAll(cur);
         }
         doPrintState = false;
+        afterReturn = false;
         if (this.level & 1) {
           if (this.scratchedRegs || this.scratchedStack.size) this.printInsnState(cur);
           this.prevLogPos = this.log.length;
@@ -339,8 +377,17 @@ class Env {
           this.prevLogPos = this.log.length;
         }
         next = this.step(cur, pending);
+        if (this.returnedFrom >= 0) {
+          // back in the caller: the level-2 log shows "from <exit> to <return address>"
+          doPrintState = true;
+          afterReturn = true;
+          prevPc = this.returnedFrom;
+          this.returnedFrom = -1;
+        }
       }
       if (next === 'exit') {
+        // the path is done (bpf_exit or pruned): its checkpoints lose one branch to explore
+        this.updateBranchCounts(cur.parent);
         const popped = pending.pop();
         if (!popped) break;
         prevPc = popped.from;
@@ -354,50 +401,155 @@ class Env {
     }
   }
 
-  /** is_state_visited: prune when an explored state at pc covers cur. */
+  /**
+   * push_stack: the other side of a branch is explored later, from a copy of
+   * `st` at `pc`. More than BPF_COMPLEXITY_LIMIT_JMP_SEQ pending branches fail.
+   */
+  private pushBranch(pending: Pending[], st: State, pc: number, from: number): void {
+    st.pc = pc;
+    pending.push({ st, from });
+    if (pending.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
+      throw new Reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.\n`);
+    }
+    if (st.parent) st.parent.branches++;
+  }
+
+  /** update_branch_counts: a finished path releases its checkpoints up the parent chain. */
+  private updateBranchCounts(cp: Checkpoint | undefined): void {
+    while (cp) {
+      if (--cp.branches > 0) return;
+      if (cp.evicted) this.liveStates--;
+      cp = cp.parent;
+    }
+  }
+
+  /**
+   * is_state_visited: prune when a finished checkpoint at this pc covers
+   * `cur`; reject a loop that comes back to an identical state; otherwise
+   * maybe remember `cur` as a new checkpoint (Linux's 2-jumps/8-insns and,
+   * inside loops, 20-jumps/100-insns heuristics, and the miss-count eviction).
+   */
   private isStateVisited(cur: State): boolean {
     const pc = cur.pc;
+    const jmps = this.jmpsProcessed - this.prevJmpsProcessed;
+    const insns = this.insnProcessed - this.prevInsnProcessed;
+    let addNew = jmps >= 2 && insns >= 8;
     const list = this.explored.get(pc) ?? [];
-    for (const old of list) if (this.statesEqual(old, cur)) return true;
-    const add = this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.insnProcessed - this.prevInsnProcessed >= 8;
-    if (!add) return false;
+    let statesCnt = 0;
+    for (const sl of [...list]) {
+      statesCnt++;
+      if (sl.branches > 0) {
+        // still being explored: only tells that we are looping
+        if (statesMaybeLooping(sl.st, cur) && this.statesEqual(sl.st, cur, true)) {
+          const ctx = { btf: this.platform.btf, curFrame: this.frame(cur).frameno };
+          throw new Reject(
+            'EINVAL',
+            `infinite loop detected at insn ${pc}\n`,
+            `cur state:${this.stateText(cur, ctx)}\nold state:${this.stateText(sl.st, ctx)}\n`,
+          );
+        }
+        if (jmps < 20 && insns < 100) addNew = false;
+      } else if (this.statesEqual(sl.st, cur, false)) {
+        sl.hit++;
+        return true;
+      }
+      if (addNew) sl.miss++;
+      if (sl.miss > sl.hit * 3 + 3) {
+        list.splice(list.indexOf(sl), 1);
+        if (sl.branches > 0) sl.evicted = true;
+        else this.liveStates--;
+      }
+    }
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
+    if (!addNew) return false;
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.insnProcessed;
-    list.push(cloneState(cur));
+    const cp: Checkpoint = {
+      st: cloneState(cur),
+      branches: 1,
+      parent: cur.parent,
+      hit: 0,
+      miss: 0,
+      evicted: false,
+    };
+    cur.parent = cp;
+    list.unshift(cp);
     this.explored.set(pc, list);
     this.totalStates++;
-    this.peakStates++;
-    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
+    this.liveStates++;
+    this.peakStates = Math.max(this.peakStates, this.liveStates);
     return false;
   }
 
-  private statesEqual(old: State, cur: State): boolean {
+  /** print_verifier_state(..., all) as one string. */
+  private stateText(st: State, ctx: { btf: Platform['btf']; curFrame: number }): string {
+    const f = this.frame(st);
+    let s = '';
+    f.regs.forEach((r, i) => {
+      if (r.type !== 'NOT_INIT') s += ` R${i}=${formatReg(r, ctx)}`;
+    });
+    for (const spi of [...f.stack.keys()].sort((a, b) => a - b)) {
+      const slot = f.stack.get(spi)!;
+      const name = `fp${(-spi - 1) * 8}`;
+      if (slot.types[7] === 'SPILL' && slot.spilled)
+        s += ` ${name}=${spillPrefix(slot)}${formatReg(slot.spilled, ctx)}`;
+      else {
+        const chars = slot.types.map((t) => SLOT_CHAR[t]).join('');
+        if (chars !== '????????') s += ` ${name}=${chars}`;
+      }
+    }
+    return s;
+  }
+
+  /**
+   * states_equal: `cur` is covered by the explored state `old` (every scalar
+   * treated as precise: range containment), or identical when `exact`.
+   */
+  private statesEqual(old: State, cur: State, exact: boolean): boolean {
     if (old.frames.length !== cur.frames.length) return false;
+    const ids = new IdMap();
+    const same = exact ? (a: Reg, b: Reg) => regsExact(a, b, ids) : (a: Reg, b: Reg) => regsafe(a, b, ids);
     for (let k = 0; k < old.frames.length; k++) {
       const fo = old.frames[k]!;
       const fc = cur.frames[k]!;
       if (fo.callsite !== fc.callsite) return false;
+      // only registers live at this pc matter (static liveness, compute_live_registers)
       const live = k === old.frames.length - 1 ? this.cfg.live[cur.pc]! | (1 << 10) : 0x7ff;
-      for (let r = 0; r < 11; r++) {
-        if (!(live & (1 << r))) continue;
-        if (!regsafe(fo.regs[r]!, fc.regs[r]!)) return false;
+      for (let r = 0; r < 11; r++) if (live & (1 << r) && !same(fo.regs[r]!, fc.regs[r]!)) return false;
+      if (exact) {
+        if (fo.stack.size !== fc.stack.size) return false;
+        for (const [spi, so] of fo.stack) {
+          const sc = fc.stack.get(spi);
+          if (!sc || so.types.join() !== sc.types.join()) return false;
+          if ((so.spilled === undefined) !== (sc.spilled === undefined)) return false;
+          if (so.spilled && sc.spilled && !regsExact(so.spilled, sc.spilled, ids)) return false;
+        }
+        continue;
       }
+      const stackLive = k === old.frames.length - 1 ? this.cfg.stackLive[cur.pc]! : ALL_SLOTS;
       for (const [spi, so] of fo.stack) {
+        // a slot no path reads again cannot make the states differ
+        if (!((stackLive >> BigInt(spi)) & 1n)) continue;
         const sc = fc.stack.get(spi);
         for (let b = 0; b < 8; b++) {
           const to = so.types[b]!;
           if (to === 'INVALID') continue;
           const tc = sc?.types[b] ?? 'INVALID';
-          if (to === 'MISC' && (tc === 'MISC' || tc === 'ZERO' || (tc === 'SPILL' && sc?.spilled?.type === 'SCALAR_VALUE'))) continue;
+          if (
+            to === 'MISC' &&
+            (tc === 'MISC' || tc === 'ZERO' || (tc === 'SPILL' && sc?.spilled?.type === 'SCALAR_VALUE'))
+          )
+            continue;
           if (to !== tc) return false;
         }
-        if (so.types[7] === 'SPILL' && so.spilled && !(sc?.spilled && regsafe(so.spilled, sc.spilled))) return false;
+        if (so.types[7] === 'SPILL' && so.spilled && !(sc?.spilled && regsafe(so.spilled, sc.spilled, ids)))
+          return false;
       }
     }
     return true;
   }
 
-  private newId(): number {
+  newId(): number {
     return ++this.idGen;
   }
 
@@ -422,7 +574,7 @@ class Env {
     this.frame(st).regs[r] = v;
   }
 
-  private step(st: State, pending: { st: State; from: number }[]): number | 'exit' {
+  private step(st: State, pending: Pending[]): number | 'exit' {
     const pc = st.pc;
     const i = this.insns[pc]!;
     const c = i.code;
@@ -436,21 +588,30 @@ class Env {
       return pc + 1;
     }
     if (cls === 2 || cls === 3) {
+      if (cls === 3 && (c & 0xe0) !== 0xc0 && i.imm !== 0)
+        throw new Reject('EINVAL', 'BPF_STX uses reserved fields\n');
+      if (cls === 2 && i.src !== 0) throw new Reject('EINVAL', 'BPF_ST uses reserved fields\n');
       if ((c & 0xe0) === 0xc0) this.checkAtomic(st, pc, i);
       else this.checkStore(st, pc, i);
       return pc + 1;
     }
     if (cls === 0) {
-      if (c !== 0x18) throw new Reject('EINVAL', 'BPF_LD_[ABS|IND] instructions not allowed for this program type\n');
+      if (c !== 0x18)
+        throw new Reject('EINVAL', 'BPF_LD_[ABS|IND] instructions not allowed for this program type\n');
       this.checkLdImm64(st, pc, i);
       return pc + 2;
     }
     // jumps
     this.jmpsProcessed++;
     const op = c & 0xf0;
+    checkJmpFields(i, cls === 6);
     if (op === 0x80) {
       if (i.src === 1) return this.pseudoCall(st, pc, i);
-      if (i.src === 2) throw new Reject('EACCES', 'calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF\n');
+      if (i.src === 2)
+        throw new Reject(
+          'EACCES',
+          'calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF\n',
+        );
       this.checkHelperCall(st, pc, i);
       return pc + 1;
     }
@@ -458,12 +619,12 @@ class Env {
     if (op === 0) return pc + 1 + (cls === 6 ? i.imm : i.off);
     if (op === 0xe0) {
       // may_goto: both paths (fallthrough explored later)
-      pending.push({ st: { ...cloneState(st), pc: pc + 1 }, from: pc });
+      this.pushBranch(pending, cloneState(st), pc + 1, pc);
       return pc + 1 + i.off;
     }
     const r = condJump(this, st, i, cls === 6);
     if (r.both) {
-      pending.push({ st: { ...r.other, pc: pc + 1 + i.off }, from: pc });
+      this.pushBranch(pending, r.other, pc + 1 + i.off, pc);
       return pc + 1;
     }
     return r.taken ? pc + 1 + i.off : pc + 1;
@@ -489,6 +650,7 @@ class Env {
     const op = ALU_OPS[i.code >> 4];
     const x = (i.code & 8) !== 0;
     if (!op) throw new Reject('EINVAL', `invalid BPF_ALU opcode ${(i.code & 0xf0).toString(16)}\n`);
+    checkAluFields(i, op, alu32, x);
     if (op === 'end' || op === 'neg') {
       const d = this.readReg(st, i.dst);
       if (isPointer(d)) throw new Reject('EACCES', `R${i.dst} pointer arithmetic prohibited\n`);
@@ -496,13 +658,16 @@ class Env {
         this.writeReg(st, i.dst, scalarAlu('neg', d, d, alu32));
         return;
       }
-      // byte swaps: known width truncation only
-      const out = unknownScalar();
-      if (i.imm === 16 || i.imm === 32) coerceToSize(out, i.imm / 8);
-      if (tnumIsConst(d.varOff) && !(i.code & 8) && alu32) {
-        this.writeReg(st, i.dst, constScalar(d.varOff.value & ((1n << BigInt(i.imm)) - 1n)));
+      // BPF_END: le on this little-endian machine truncates, be and bswap (ALU64) swap bytes
+      const bytes = i.imm / 8;
+      const swap = !alu32 || (i.code & 8) !== 0;
+      if (tnumIsConst(d.varOff)) {
+        const v = d.varOff.value & ((1n << BigInt(i.imm)) - 1n);
+        this.writeReg(st, i.dst, constScalar(swap ? byteSwap(v, bytes) : v));
         return;
       }
+      const out = unknownScalar();
+      if (bytes < 8) coerceToSize(out, bytes);
       this.writeReg(st, i.dst, out);
       return;
     }
@@ -554,55 +719,100 @@ class Env {
       this.writeReg(st, i.dst, this.pointerArith(st, i, op, d, s, alu32));
       return;
     }
-    let res: Reg;
-    if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && (s.umax >= BigInt(alu32 ? 32 : 64))) {
-      res = unknownScalar();
-      if (alu32) coerceToSize(res, 4);
-    } else {
-      res = scalarAlu(op, d, s, alu32);
-    }
+    // is_safe_to_compute_dst_reg_range: div/mod and shifts by a non-constant
+    // (or too wide) amount leave an unknown scalar
+    const shift = op === 'lsh' || op === 'rsh' || op === 'arsh';
+    const srcConst = alu32 ? s.u32min === s.u32max : tnumIsConst(s.varOff);
+    const srcMax = alu32 ? s.u32max : s.umax;
+    const res =
+      op === 'div' || op === 'mod' || (shift && !(srcConst && srcMax < BigInt(alu32 ? 32 : 64)))
+        ? unknownScalar()
+        : scalarAlu(op, d, s, alu32);
     this.writeReg(st, i.dst, res);
   }
 
-  /** adjust_ptr_min_max_vals (constant offsets and bounded variable ones on stack/map values). */
+  /** adjust_reg_min_max_vals with a pointer operand: adjust_ptr_min_max_vals. */
   private pointerArith(st: State, i: Insn, op: AluOp, d: Reg, s: Reg, alu32: boolean): Reg {
+    void st;
     const dst = i.dst;
-    if (alu32) throw new Reject('EACCES', `R${dst} 32-bit pointer arithmetic prohibited\n`);
+    const opName = BPF_ALU_STRING[op];
     if (isPointer(d) && isPointer(s)) {
-      if (op === 'sub' && d.type === s.type && d.type === 'PTR_TO_STACK') {
-        return constScalar(BigInt(d.off - s.off));
-      }
-      throw new Reject('EACCES', `R${dst} pointer ${op === 'sub' ? '-=' : 'op'} pointer prohibited\n`);
+      // two pointers give an arbitrary number; only the (privileged) difference is allowed
+      if (op === 'sub') return unknownScalar();
+      throw new Reject('EACCES', `R${dst} pointer ${opName} pointer prohibited\n`);
     }
     const ptr = isPointer(d) ? d : s;
     const off = isPointer(d) ? s : d;
-    const ptrReg = isPointer(d) ? dst : i.src;
+    const known = tnumIsConst(off.varOff);
+    if (alu32) {
+      if (op === 'sub') return unknownScalar();
+      throw new Reject('EACCES', `R${dst} 32-bit pointer arithmetic prohibited\n`);
+    }
+    const ptrStr = regTypeStr(ptr.type, ptr.flags);
     if (ptr.flags & PTR_MAYBE_NULL) {
-      throw new Reject('EACCES', `R${dst} pointer arithmetic on ${regTypeStr(ptr.type, ptr.flags)} prohibited, null-check it first\n`);
+      throw new Reject('EACCES', `R${dst} pointer arithmetic on ${ptrStr} prohibited, null-check it first\n`);
     }
-    if (ptr.type === 'CONST_PTR_TO_MAP' || ptr.type === 'PTR_TO_CTX' && !tnumIsConst(off.varOff)) {
-      throw new Reject('EACCES', `R${dst} pointer arithmetic on ${regTypeStr(ptr.type, ptr.flags)} prohibited\n`);
+    const mapPtrOk = ptr.type === 'CONST_PTR_TO_MAP' && known && off.smin === 0n && op === 'add';
+    if (!ARITH_PTR_TYPES.has(ptr.type) && !mapPtrOk) {
+      throw new Reject('EACCES', `R${dst} pointer arithmetic on ${ptrStr} prohibited\n`);
     }
-    if (op !== 'add' && !(op === 'sub' && isPointer(d))) {
-      if (isPointer(d)) throw new Reject('EACCES', `R${dst} pointer arithmetic with ${ALU_NAME[op] ?? op} operator prohibited\n`);
-      throw new Reject('EACCES', `R${dst} pointer arithmetic with ${ALU_NAME[op] ?? op} operator prohibited\n`);
-    }
-    void ptrReg;
+    this.checkRegSaneOffset(off, ptr);
+    this.checkRegSaneOffset(ptr, ptr);
     const out = cloneReg(ptr);
-    if (tnumIsConst(off.varOff)) {
-      const v = Number(BigInt.asIntN(64, off.varOff.value));
-      out.off = op === 'sub' ? ptr.off - v : ptr.off + v;
-      if (Math.abs(out.off) >= 1 << 29) throw new Reject('EACCES', `value ${v} makes ${regTypeStr(ptr.type, ptr.flags)} pointer be out of bounds\n`);
-      return out;
+    switch (op) {
+      case 'add':
+      case 'sub': {
+        if (op === 'sub' && !isPointer(d))
+          throw new Reject('EACCES', `R${dst} tried to subtract pointer from scalar\n`);
+        if (op === 'sub' && ptr.type === 'PTR_TO_STACK')
+          throw new Reject('EACCES', `R${dst} subtraction from stack pointer prohibited\n`);
+        if (known) {
+          const v = Number(BigInt.asIntN(64, off.varOff.value));
+          out.off = op === 'sub' ? ptr.off - v : ptr.off + v;
+          return out;
+        }
+        // variable offset: the scalar's bounds go into the pointer's var_off
+        const sum = scalarAlu(op, { ...ptr, type: 'SCALAR_VALUE' }, off, false);
+        Object.assign(out, {
+          varOff: sum.varOff,
+          smin: sum.smin,
+          smax: sum.smax,
+          umin: sum.umin,
+          umax: sum.umax,
+          s32min: sum.s32min,
+          s32max: sum.s32max,
+          u32min: sum.u32min,
+          u32max: sum.u32max,
+        });
+        return out;
+      }
+      case 'and':
+      case 'or':
+      case 'xor':
+        throw new Reject('EACCES', `R${dst} bitwise operator ${opName} on pointer prohibited\n`);
+      default:
+        throw new Reject('EACCES', `R${dst} pointer arithmetic with ${opName} operator prohibited\n`);
     }
-    if (ptr.type === 'PTR_TO_BTF_ID') {
-      throw new Reject('EACCES', `R${dst} pointer arithmetic on ${regTypeStr(ptr.type, ptr.flags)} prohibited\n`);
+  }
+
+  /** check_reg_sane_offset: offsets a pointer may carry (BPF_MAX_VAR_OFF). */
+  private checkRegSaneOffset(r: Reg, ptr: Reg): void {
+    const type = regTypeStr(ptr.type, ptr.flags);
+    const val = BigInt.asIntN(64, r.varOff.value);
+    if (tnumIsConst(r.varOff) && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) {
+      throw new Reject('EACCES', `math between ${type} pointer and ${val} is not allowed\n`);
     }
-    // variable offset: add scalar bounds into var_off
-    const sum = scalarAlu(op === 'sub' ? 'sub' : 'add', { ...ptr, type: 'SCALAR_VALUE' }, off, false);
-    Object.assign(out, { varOff: sum.varOff, smin: sum.smin, smax: sum.smax, umin: sum.umin, umax: sum.umax, s32min: sum.s32min, s32max: sum.s32max, u32min: sum.u32min, u32max: sum.u32max });
-    if (ptr.type === 'PTR_TO_MAP_VALUE' || ptr.type === 'PTR_TO_MEM' || ptr.type === 'PTR_TO_BUF') out.id = this.newId();
-    return out;
+    if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF)
+      throw new Reject('EACCES', `${type} pointer offset ${r.off} is not allowed\n`);
+    if (r.smin === S64_MIN) {
+      throw new Reject(
+        'EACCES',
+        `math between ${type} pointer and register with unbounded min value is not allowed\n`,
+      );
+    }
+    if (r.smin >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) {
+      throw new Reject('EACCES', `value ${r.smin} makes ${type} pointer be out of bounds\n`);
+    }
   }
 
   // ---- memory ------------------------------------------------------------
@@ -612,7 +822,7 @@ class Env {
     const m = this.mapsByPc.get(pc);
     if (m) {
       const r = m.value
-        ? pointer('PTR_TO_MAP_VALUE', m.map.flags & (1 << 7) ? MEM_RDONLY : 0, { map: m.map, off: m.off })
+        ? pointer('PTR_TO_MAP_VALUE', 0, { map: m.map, off: m.off })
         : pointer('CONST_PTR_TO_MAP', 0, { map: m.map });
       this.writeReg(st, i.dst, r);
       return;
@@ -635,7 +845,7 @@ class Env {
     if (i.dst === 10) throw new Reject('EACCES', 'frame pointer is read only\n');
     const v = this.checkMemAccess(st, pc, i.src, base, i.off, size, 'read');
     const out = v ?? unknownScalar();
-    if (out.type === 'SCALAR_VALUE' && !v?.id) {
+    if (out.type === 'SCALAR_VALUE' && size < 8) {
       if (sx) signExtend(out, size, false);
       else coerceToSize(out, size);
     }
@@ -657,7 +867,10 @@ class Env {
     if (i.imm === 0xf1) this.readReg(st, 0);
     if (isPointer(src)) throw new Reject('EACCES', `R${i.src} leaks addr into mem\n`);
     if (base.type !== 'PTR_TO_STACK' && base.type !== 'PTR_TO_MAP_VALUE' && base.type !== 'PTR_TO_MEM') {
-      throw new Reject('EACCES', `BPF_ATOMIC stores into R${i.dst} ${regTypeStr(base.type, base.flags)} is not allowed\n`);
+      throw new Reject(
+        'EACCES',
+        `BPF_ATOMIC stores into R${i.dst} ${regTypeStr(base.type, base.flags)} is not allowed\n`,
+      );
     }
     this.checkMemAccess(st, pc, i.dst, base, i.off, size, 'read');
     this.checkMemAccess(st, pc, i.dst, base, i.off, size, 'write', unknownScalar(), -1);
@@ -666,6 +879,50 @@ class Env {
       const r = unknownScalar();
       coerceToSize(r, size);
       this.writeReg(st, i.src, r);
+    }
+  }
+
+  /**
+   * check_mem_region_access: both ends of a (maybe variable) offset into a
+   * sized region, with __check_mem_access's message before the verdict.
+   */
+  private checkMemRegionAccess(
+    regno: number,
+    reg: Reg,
+    off: number,
+    size: number,
+    memSize: number,
+    zeroOk: boolean,
+  ): void {
+    const what =
+      reg.type === 'PTR_TO_MAP_VALUE'
+        ? (o: number) => `invalid access to map value, value_size=${memSize} off=${o} size=${size}\n`
+        : reg.type === 'PTR_TO_MAP_KEY'
+          ? (o: number) => `invalid access to map key, key_size=${memSize} off=${o} size=${size}\n`
+          : (o: number) => `invalid access to memory, mem_size=${memSize} off=${o} size=${size}\n`;
+    const bad = (o: bigint) =>
+      o < 0n || size < 0 || (size === 0 && !zeroOk) || o + BigInt(size) > BigInt(memSize);
+    const lo = reg.smin + BigInt(off);
+    if (reg.smin < 0n && (reg.smin === S64_MIN || lo !== BigInt.asIntN(32, lo) || lo < 0n)) {
+      throw new Reject(
+        'EACCES',
+        `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.\n`,
+      );
+    }
+    if (bad(lo)) {
+      this.verbose(what(Number(lo)));
+      throw new Reject('EACCES', `R${regno} min value is outside of the allowed memory range\n`);
+    }
+    if (reg.umax >= BPF_MAX_VAR_OFF) {
+      throw new Reject(
+        'EACCES',
+        `R${regno} unbounded memory access, make sure to bounds check any such access\n`,
+      );
+    }
+    const hi = reg.umax + BigInt(off);
+    if (bad(hi)) {
+      this.verbose(what(Number(hi)));
+      throw new Reject('EACCES', `R${regno} max value is outside of the allowed memory range\n`);
     }
   }
 
@@ -683,53 +940,112 @@ class Env {
   ): Reg | undefined {
     const off = reg.off + insnOff;
     if (reg.type === 'PTR_TO_STACK') {
-      if (!tnumIsConst(reg.varOff)) throw new Reject('EACCES', `R${regno} variable stack access prohibited\n`);
+      if (!tnumIsConst(reg.varOff)) {
+        // check_stack_access_within_bounds with a variable offset
+        const what = t === 'read' ? ' read from' : ' write to';
+        if (reg.smax >= BPF_MAX_VAR_OFF || reg.smin <= -BPF_MAX_VAR_OFF) {
+          throw new Reject('EACCES', `invalid unbounded variable-offset${what} stack R${regno}\n`);
+        }
+        const minOff = Number(reg.smin) + off;
+        const maxOff = Number(reg.smax) + off;
+        if (minOff < -MAX_BPF_STACK || maxOff + size > 0) {
+          throw new Reject(
+            'EACCES',
+            `invalid variable-offset${what} stack R${regno} var_off=${tnumStrShort(reg)} off=${off} size=${size}\n`,
+          );
+        }
+        if (t === 'write' && val && isPointer(val))
+          throw new Reject('EACCES', `R${valRegno} variable offset stack write of pointer\n`);
+        const fr = st.frames[reg.frameno] ?? this.frame(st);
+        this.stackDepth[fr.subprog] = Math.max(this.stackDepth[fr.subprog] ?? 0, roundUp(-minOff, 8));
+        // a variable-offset read marks only the slot at the fixed offset for the log
+        if (t === 'read') this.scratchedStack.add(Math.floor((-off - 1) / 8));
+        return stackVarAccess(this, fr, minOff, maxOff + size, t, val);
+      }
       const o = off + Number(BigInt.asIntN(64, reg.varOff.value));
       if (o >= 0 || o < -MAX_BPF_STACK || o + size > 0) {
-        throw new Reject('EACCES', `invalid ${t === 'read' ? 'read from' : 'write to'} stack R${regno} off=${o} size=${size}\n`);
+        throw new Reject(
+          'EACCES',
+          `invalid ${t === 'read' ? 'read from' : 'write to'} stack R${regno} off=${o} size=${size}\n`,
+        );
       }
-      if (o % size !== 0 && this.strictAlign()) throw new Reject('EACCES', `misaligned stack access off ${o}+0+0 size ${size}\n`);
+      if (o % size !== 0 && this.strictAlign())
+        throw new Reject('EACCES', `misaligned stack access off ${o}+0+0 size ${size}\n`);
       const fr = st.frames[reg.frameno] ?? this.frame(st);
       const sub = fr.subprog;
       this.stackDepth[sub] = Math.max(this.stackDepth[sub] ?? 0, roundUp(-o, 8));
-      return t === 'read' ? this.stackRead(fr, o, size, regno) : this.stackWrite(fr, o, size, val!, valRegno);
+      return t === 'read'
+        ? stackRead(this, fr, o, size, regno)
+        : stackWrite(this, fr, o, size, val!, valRegno);
     }
     if (reg.type === 'PTR_TO_CTX') {
       if (!tnumIsConst(reg.varOff) || reg.off) {
-        if (reg.off) throw new Reject('EACCES', `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed\n`);
+        if (reg.off)
+          throw new Reject('EACCES', `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed\n`);
         throw new Reject('EACCES', `variable ctx access var_off=${tnumStrShort(reg)} disallowed\n`);
       }
       return this.ctxAccess(pc, off, size, t);
     }
-    if (reg.type === 'PTR_TO_MAP_VALUE' || reg.type === 'PTR_TO_MEM' || reg.type === 'PTR_TO_BUF' || reg.type === 'PTR_TO_MAP_KEY') {
-      if (reg.flags & PTR_MAYBE_NULL) throw new Reject('EACCES', `R${regno} invalid mem access '${regTypeStr(reg.type, reg.flags)}'\n`);
-      const limit = reg.type === 'PTR_TO_MAP_VALUE' ? reg.map!.valueSize : reg.type === 'PTR_TO_MAP_KEY' ? reg.map!.keySize : reg.memSize;
-      const smin = Number(reg.smin) + off;
-      const umax = Number(reg.umax) + off;
+    if (
+      reg.type === 'PTR_TO_MAP_VALUE' ||
+      reg.type === 'PTR_TO_MEM' ||
+      reg.type === 'PTR_TO_BUF' ||
+      reg.type === 'PTR_TO_MAP_KEY'
+    ) {
+      if (reg.flags & PTR_MAYBE_NULL)
+        throw new Reject('EACCES', `R${regno} invalid mem access '${regTypeStr(reg.type, reg.flags)}'\n`);
+      const limit =
+        reg.type === 'PTR_TO_MAP_VALUE'
+          ? reg.map!.valueSize
+          : reg.type === 'PTR_TO_MAP_KEY'
+            ? reg.map!.keySize
+            : reg.memSize;
+      if (t === 'write' && reg.type === 'PTR_TO_MAP_VALUE' && mapRdonlyProg(reg)) {
+        // check_map_access_type: BPF_F_RDONLY_PROG maps (.rodata) are read-only to programs
+        throw new Reject('EACCES', `write into map forbidden, value_size=${limit} off=${off} size=${size}\n`);
+      }
       if (t === 'write' && reg.flags & MEM_RDONLY) {
-        if (reg.type === 'PTR_TO_MAP_VALUE') throw new Reject('EACCES', `write into map forbidden, value_size=${limit} off=${off} size=${size}\n`);
+        if (reg.type === 'PTR_TO_MAP_VALUE')
+          throw new Reject(
+            'EACCES',
+            `write into map forbidden, value_size=${limit} off=${off} size=${size}\n`,
+          );
         throw new Reject('EACCES', `R${regno} cannot write into ${regTypeStr(reg.type, reg.flags)}\n`);
       }
-      if (smin < 0 || umax + size > limit || reg.umax > BigInt(1 << 29)) {
-        if (reg.type === 'PTR_TO_MAP_VALUE') {
-          if (tnumIsConst(reg.varOff)) throw new Reject('EACCES', `invalid access to map value, value_size=${limit} off=${off} size=${size}\n`);
-          if (smin < 0) throw new Reject('EACCES', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.\n`);
-          throw new Reject('EACCES', `R${regno} unbounded memory access, make sure to bounds check any such access\n`);
-        }
-        throw new Reject('EACCES', `invalid access to memory, mem_size=${limit} off=${off} size=${size}\n`);
-      }
+      this.checkMemRegionAccess(regno, reg, off, size, limit, false);
       if (t === 'write' && val && isPointer(val) && reg.type !== 'PTR_TO_MAP_VALUE') {
         throw new Reject('EACCES', `R${valRegno} leaks addr into mem\n`);
       }
-      if (t === 'read' && reg.type === 'PTR_TO_MAP_VALUE' && reg.map!.flags & (1 << 7) && reg.map!.frozen && tnumIsConst(reg.varOff)) {
-        return undefined; // constant folding of frozen rodata not modelled: unknown scalar
+      const frozen = reg.map?.frozenValue;
+      if (
+        t === 'read' &&
+        reg.type === 'PTR_TO_MAP_VALUE' &&
+        mapRdonlyProg(reg) &&
+        reg.map!.frozen &&
+        frozen &&
+        tnumIsConst(reg.varOff)
+      ) {
+        // bpf_map_direct_read: a read-only frozen map's bytes are constants (little-endian)
+        const at = off + Number(reg.varOff.value);
+        let v = 0n;
+        for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(frozen[at + k] ?? 0);
+        return constScalar(v);
       }
       return undefined;
     }
     if (reg.type === 'PTR_TO_BTF_ID') {
-      if (reg.flags & PTR_MAYBE_NULL) throw new Reject('EACCES', `R${regno} invalid mem access '${regTypeStr(reg.type, reg.flags)}'\n`);
-      if (!tnumIsConst(reg.varOff)) throw new Reject('EACCES', `R${regno} is ptr_${btfName(this.platform.btf, reg.btfId)} invalid variable offset: off=${reg.off}, var_off=${tnumStrShort(reg)}\n`);
-      if (off < 0) throw new Reject('EACCES', `R${regno} is ptr_${btfName(this.platform.btf, reg.btfId)} invalid negative access: off=${off}\n`);
+      if (reg.flags & PTR_MAYBE_NULL)
+        throw new Reject('EACCES', `R${regno} invalid mem access '${regTypeStr(reg.type, reg.flags)}'\n`);
+      if (!tnumIsConst(reg.varOff))
+        throw new Reject(
+          'EACCES',
+          `R${regno} is ptr_${btfName(this.platform.btf, reg.btfId)} invalid variable offset: off=${reg.off}, var_off=${tnumStrShort(reg)}\n`,
+        );
+      if (off < 0)
+        throw new Reject(
+          'EACCES',
+          `R${regno} is ptr_${btfName(this.platform.btf, reg.btfId)} invalid negative access: off=${off}\n`,
+        );
       if (t === 'write') throw new Reject('EACCES', 'only read is supported\n');
       const w = btfStructWalk(this.platform.btf, reg.btfId, off, size);
       if (w.kind === 'error') throw new Reject('EACCES', `${w.msg}\n`);
@@ -741,7 +1057,9 @@ class Env {
         const trust = memberTrust(structName(this.platform.btf, reg.btfId), w.fieldName);
         if (trust === 'trusted') flags = PTR_TRUSTED;
         else if (trust === 'rcu' && !this.sleepable()) flags = MEM_RCU;
-        else if (this.sleepable()) flags = PTR_UNTRUSTED;
+        // any other pointer walked from a trusted one is no longer trusted
+        // (task->mm logs untrusted_ptr_mm_struct() on Linux 6.18)
+        else flags = PTR_UNTRUSTED;
       }
       return pointer('PTR_TO_BTF_ID', flags, { btfId: w.btfId });
     }
@@ -757,64 +1075,6 @@ class Env {
 
   private sleepable(): boolean {
     return ((this.req.progFlags ?? 0) & (1 << 4)) !== 0;
-  }
-
-  private stackWrite(fr: Frame, o: number, size: number, val: Reg, valRegno: number): undefined {
-    const spi = Math.floor((-o - 1) / 8);
-    if (size === 8 && o % 8 === 0 && (isPointer(val) || val.type === 'SCALAR_VALUE')) {
-      const v = cloneReg(val);
-      if (v.type === 'SCALAR_VALUE' && !v.id && !tnumIsConst(v.varOff) && valRegno >= 0) {
-        const id = this.newId();
-        v.id = id;
-        fr.regs[valRegno]!.id = id;
-      }
-      const isZero = v.type === 'SCALAR_VALUE' && tnumIsConst(v.varOff) && v.varOff.value === 0n && valRegno < 0;
-      if (isZero) fr.stack.set(spi, { types: Array(8).fill('ZERO'), spilled: undefined });
-      else fr.stack.set(spi, { types: Array(8).fill('SPILL'), spilled: v });
-      this.scratchedStack.add(spi);
-      return undefined;
-    }
-    if (isPointer(val)) throw new Reject('EACCES', `attempt to corrupt spilled pointer on stack\n`);
-    const isZero = val.type === 'SCALAR_VALUE' && tnumIsConst(val.varOff) && val.varOff.value === 0n;
-    for (let b = 0; b < size; b++) {
-      const byteOff = o + b;
-      const s = Math.floor((-byteOff - 1) / 8);
-      const idx = (-byteOff - 1) % 8;
-      let slot = fr.stack.get(s);
-      if (!slot) {
-        slot = { types: Array(8).fill('INVALID'), spilled: undefined };
-        fr.stack.set(s, slot);
-      }
-      if (slot.types[7] === 'SPILL') {
-        if (slot.spilled && isPointer(slot.spilled)) {
-          slot.types = slot.types.map(() => 'MISC');
-        } else slot.types = slot.types.map(() => 'MISC');
-        slot.spilled = undefined;
-      }
-      slot.types[idx] = isZero ? 'ZERO' : 'MISC';
-      this.scratchedStack.add(s);
-    }
-    return undefined;
-  }
-
-  private stackRead(fr: Frame, o: number, size: number, regno: number): Reg | undefined {
-    const spi = Math.floor((-o - 1) / 8);
-    const slot = fr.stack.get(spi);
-    this.scratchedStack.add(spi);
-    if (slot?.types[7] === 'SPILL' && slot.spilled) {
-      if (size === 8 && o % 8 === 0) return cloneReg(slot.spilled);
-      if (isPointer(slot.spilled)) throw new Reject('EACCES', `invalid size of register fill\n`);
-      return undefined;
-    }
-    let allZero = true;
-    for (let b = 0; b < size; b++) {
-      const byteOff = o + b;
-      const s = fr.stack.get(Math.floor((-byteOff - 1) / 8));
-      const ty = s?.types[(-byteOff - 1) % 8] ?? 'INVALID';
-      if (ty === 'INVALID') throw new Reject('EACCES', `invalid read from stack R${regno} off ${o}+${b} size ${size}\n`);
-      if (ty !== 'ZERO') allZero = false;
-    }
-    return allZero ? constScalar(0n) : undefined;
   }
 
   /** tracing_prog_is_valid_access + btf_ctx_access. */
@@ -854,12 +1114,17 @@ class Env {
         this.verbose(`invalid btf_id for context argument offset ${off}\n`);
         bad();
       }
-      return regFromTypeString(a.reg_type, id!);
+      const r = regFromTypeString(a.reg_type, id!);
+      // a nullable ctx pointer gets an id so that its NULL check marks every copy
+      if (r.flags & PTR_MAYBE_NULL) r.id = this.newId();
+      return r;
     }
     const pointeeId = btf.skipModsAndTypedefs(pt.type);
     const pointee = btf.type(pointeeId);
     if (pointee.kind !== 'STRUCT' && pointee.kind !== 'UNION') return undefined;
-    this.verbose(`func '${tname}' arg${arg} has btf_id ${pointeeId} type ${pointee.kind} '${pointee.name}'\n`);
+    this.verbose(
+      `func '${tname}' arg${arg} has btf_id ${pointeeId} type ${pointee.kind} '${pointee.name}'\n`,
+    );
     const iter = this.req.expectedAttachType === BPF_TRACE_ITER;
     return pointer('PTR_TO_BTF_ID', iter ? PTR_TRUSTED : 0, { btfId: pointeeId });
   }
@@ -870,7 +1135,10 @@ class Env {
     const id = i.imm;
     const names = helperNameOf(id);
     if (id < 0 || !names) throw new Reject('EINVAL', `invalid func unknown#${id}\n`);
-    const proto = this.platform.getHelperProto(id, { progType: this.req.progType, expectedAttachType: this.req.expectedAttachType });
+    const proto = this.platform.getHelperProto(id, {
+      progType: this.req.progType,
+      expectedAttachType: this.req.expectedAttachType,
+    });
     if (!proto) throw new Reject('EINVAL', `program of this type cannot use helper ${names}#${id}\n`);
     if (proto.gpl_only && !this.req.gplCompatible) {
       throw new Reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program\n');
@@ -892,25 +1160,57 @@ class Env {
           break;
         case 'ARG_CONST_SIZE':
         case 'ARG_CONST_SIZE_OR_ZERO': {
-          if (reg.type !== 'SCALAR_VALUE') throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=scalar\n`);
-          if (reg.smin < 0n) throw new Reject('EACCES', `R${regno} min value is negative, either use unsigned or 'var &= const'\n`);
+          if (reg.type !== 'SCALAR_VALUE')
+            throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=scalar\n`);
+          if (reg.smin < 0n)
+            throw new Reject(
+              'EACCES',
+              `R${regno} min value is negative, either use unsigned or 'var &= const'\n`,
+            );
           if (reg.umin === 0n && base === 'ARG_CONST_SIZE') {
             throw new Reject('EACCES', `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]\n`);
           }
-          if (reg.umax >= 1n << 29n) throw new Reject('EACCES', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'\n`);
+          if (reg.umax >= 1n << 29n)
+            throw new Reject(
+              'EACCES',
+              `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'\n`,
+            );
           const memReg = fr.regs[regno - 1]!;
-          const memNull = memReg.type === 'SCALAR_VALUE' && tnumIsConst(memReg.varOff) && memReg.varOff.value === 0n;
-          if (!memNull && reg.umax > 0n) this.checkHelperMem(st, regno - 1, memReg, Number(reg.umax), !(proto.arg_type[a - 1] ?? '').includes('MEM_RDONLY'), pc);
+          const memNull =
+            memReg.type === 'SCALAR_VALUE' && tnumIsConst(memReg.varOff) && memReg.varOff.value === 0n;
+          if (!memNull && reg.umax > 0n)
+            this.checkHelperMem(
+              st,
+              regno - 1,
+              memReg,
+              Number(reg.umax),
+              !(proto.arg_type[a - 1] ?? '').includes('MEM_RDONLY'),
+              pc,
+            );
           break;
         }
         case 'ARG_PTR_TO_MEM':
         case 'ARG_PTR_TO_UNINIT_MEM': {
           if (maybeNull && isNull) break;
-          const ok = ['PTR_TO_STACK', 'PTR_TO_MAP_VALUE', 'PTR_TO_MAP_KEY', 'PTR_TO_MEM', 'PTR_TO_BUF', 'PTR_TO_BTF_ID'];
+          const ok = [
+            'PTR_TO_STACK',
+            'PTR_TO_MAP_VALUE',
+            'PTR_TO_MAP_KEY',
+            'PTR_TO_MEM',
+            'PTR_TO_BUF',
+            'PTR_TO_BTF_ID',
+          ];
           if (!ok.includes(reg.type) || (reg.flags & PTR_MAYBE_NULL && !maybeNull)) {
-            throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_\n`);
+            throw new Reject(
+              'EACCES',
+              `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_\n`,
+            );
           }
-          if (!rdonly && reg.flags & MEM_RDONLY) throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_\n`);
+          if (!rdonly && reg.flags & MEM_RDONLY)
+            throw new Reject(
+              'EACCES',
+              `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_\n`,
+            );
           // size checked with the following ARG_CONST_SIZE
           if (base === 'ARG_PTR_TO_UNINIT_MEM' && reg.type === 'PTR_TO_STACK') {
             // marked written by the size check
@@ -918,11 +1218,20 @@ class Env {
           break;
         }
         case 'ARG_PTR_TO_CTX':
-          if (reg.type !== 'PTR_TO_CTX') throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=ctx\n`);
-          if (reg.off) throw new Reject('EACCES', `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed\n`);
+          if (reg.type !== 'PTR_TO_CTX')
+            throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=ctx\n`);
+          if (reg.off)
+            throw new Reject(
+              'EACCES',
+              `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed\n`,
+            );
           break;
         case 'ARG_CONST_MAP_PTR':
-          if (reg.type !== 'CONST_PTR_TO_MAP') throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=map_ptr\n`);
+          if (reg.type !== 'CONST_PTR_TO_MAP')
+            throw new Reject(
+              'EACCES',
+              `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=map_ptr\n`,
+            );
           mapArg = reg.map;
           break;
         case 'ARG_PTR_TO_MAP_KEY':
@@ -933,11 +1242,14 @@ class Env {
           break;
         }
         case 'ARG_PTR_TO_BTF_ID': {
-          if (reg.type !== 'PTR_TO_BTF_ID') {
-            if (isNull && maybeNull) break;
-            throw new Reject('EACCES', `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=ptr_, trusted_ptr_, rcu_ptr_\n`);
+          if (isNull && maybeNull) break;
+          // a nullable pointer is not among the compatible types unless the argument takes NULL
+          if (reg.type !== 'PTR_TO_BTF_ID' || (reg.flags & PTR_MAYBE_NULL && !maybeNull)) {
+            throw new Reject(
+              'EACCES',
+              `R${regno} type=${regTypeStr(reg.type, reg.flags)} expected=ptr_, trusted_ptr_, rcu_ptr_\n`,
+            );
           }
-          if (reg.flags & PTR_MAYBE_NULL && !maybeNull) throw new Reject('EACCES', `Possibly NULL pointer passed to helper arg${a}\n`);
           const want = proto.arg_btf_id?.[a];
           const wantId = typeof want === 'string' ? this.platform.btf.findByName(want, 'STRUCT') : want;
           if (wantId !== undefined && !btfIdMatches(this.platform.btf, reg.btfId, reg.off, wantId)) {
@@ -946,7 +1258,11 @@ class Env {
               `R${regno} is of type ${btfName(this.platform.btf, reg.btfId)} but ${btfName(this.platform.btf, wantId)} is expected\n`,
             );
           }
-          if (reg.off && wantId !== undefined) throw new Reject('EACCES', `R${regno} is of type ${btfName(this.platform.btf, reg.btfId)} but ${btfName(this.platform.btf, wantId)} is expected\n`);
+          if (reg.off && wantId !== undefined)
+            throw new Reject(
+              'EACCES',
+              `R${regno} is of type ${btfName(this.platform.btf, reg.btfId)} but ${btfName(this.platform.btf, wantId)} is expected\n`,
+            );
           break;
         }
         default:
@@ -979,8 +1295,10 @@ class Env {
       case 'RET_PTR_TO_BTF_ID_OR_NULL':
       case 'RET_PTR_TO_BTF_ID_TRUSTED': {
         const want = proto.ret_btf_id;
-        const id = typeof want === 'string' ? (this.platform.btf.findByName(want, 'STRUCT') ?? 0) : (want ?? 0);
-        let flags = base === 'RET_PTR_TO_BTF_ID_OR_NULL' || parts.includes('PTR_MAYBE_NULL') ? PTR_MAYBE_NULL : 0;
+        const id =
+          typeof want === 'string' ? (this.platform.btf.findByName(want, 'STRUCT') ?? 0) : (want ?? 0);
+        let flags =
+          base === 'RET_PTR_TO_BTF_ID_OR_NULL' || parts.includes('PTR_MAYBE_NULL') ? PTR_MAYBE_NULL : 0;
         if (base === 'RET_PTR_TO_BTF_ID_TRUSTED' || parts.includes('PTR_TRUSTED')) flags |= PTR_TRUSTED;
         const r = pointer('PTR_TO_BTF_ID', flags, { btfId: id });
         if (flags & PTR_MAYBE_NULL) r.id = this.newId();
@@ -994,10 +1312,14 @@ class Env {
   /** check_helper_mem_access for a pointer + size pair. */
   private checkHelperMem(st: State, regno: number, reg: Reg, size: number, write: boolean, pc: number): void {
     if (reg.type === 'PTR_TO_STACK') {
-      if (!tnumIsConst(reg.varOff)) throw new Reject('EACCES', `R${regno} variable stack access prohibited\n`);
+      if (!tnumIsConst(reg.varOff))
+        throw new Reject('EACCES', `R${regno} variable stack access prohibited\n`);
       const o = reg.off + Number(BigInt.asIntN(64, reg.varOff.value));
       if (o < -MAX_BPF_STACK || o + size > 0 || o >= 0) {
-        throw new Reject('EACCES', `invalid ${write ? 'write to' : 'read from'} stack R${regno} off=${o} size=${size}\n`);
+        throw new Reject(
+          'EACCES',
+          `invalid ${write ? 'write to' : 'read from'} stack R${regno} off=${o} size=${size}\n`,
+        );
       }
       const fr = st.frames[reg.frameno] ?? this.frame(st);
       this.stackDepth[fr.subprog] = Math.max(this.stackDepth[fr.subprog] ?? 0, roundUp(-o, 8));
@@ -1006,7 +1328,7 @@ class Env {
         const spi = Math.floor((-byteOff - 1) / 8);
         const idx = (-byteOff - 1) % 8;
         let slot = fr.stack.get(spi);
-        this.scratchedStack.add(spi);
+        // helper accesses do not scratch the slots (no state print for them)
         if (write) {
           if (!slot) {
             slot = { types: Array(8).fill('INVALID'), spilled: undefined };
@@ -1020,8 +1342,10 @@ class Env {
           continue;
         }
         const ty = slot?.types[idx] ?? 'INVALID';
-        // spilled registers of any type count as initialised (allow_ptr_leaks; PTR_TO_BTF_ID for tracing)
-        if (ty === 'INVALID') throw new Reject('EACCES', `invalid read from stack R${regno} off ${o}+${b} size ${size}\n`);
+        // spilled registers of any type count as initialised (allow_ptr_leaks); never-written
+        // bytes are readable too for a privileged loader (env->allow_uninit_stack)
+        if (ty === 'INVALID' && !ALLOW_UNINIT_STACK)
+          throw new Reject('EACCES', `invalid read from stack R${regno} off ${o}+${b} size ${size}\n`);
       }
       return;
     }
@@ -1029,23 +1353,22 @@ class Env {
       this.checkMemAccess(st, pc, regno, reg, 0, Math.min(size, 8), 'read');
       return;
     }
-    for (let o = 0; o < size; o += 8) {
-      const chunk = Math.min(8, size - o);
-      void chunk;
-    }
-    // bounds of the whole range at once
     const limit =
-      reg.type === 'PTR_TO_MAP_VALUE' ? reg.map!.valueSize : reg.type === 'PTR_TO_MAP_KEY' ? reg.map!.keySize : reg.memSize;
-    if (reg.flags & PTR_MAYBE_NULL) throw new Reject('EACCES', `R${regno} invalid mem access '${regTypeStr(reg.type, reg.flags)}'\n`);
-    const smin = Number(reg.smin) + reg.off;
-    const umax = Number(reg.umax) + reg.off;
-    if (write && reg.flags & MEM_RDONLY && reg.type === 'PTR_TO_MAP_VALUE') {
-      throw new Reject('EACCES', `write into map forbidden, value_size=${limit} off=${reg.off} size=${size}\n`);
+      reg.type === 'PTR_TO_MAP_VALUE'
+        ? reg.map!.valueSize
+        : reg.type === 'PTR_TO_MAP_KEY'
+          ? reg.map!.keySize
+          : reg.memSize;
+    if (reg.flags & PTR_MAYBE_NULL)
+      throw new Reject('EACCES', `R${regno} invalid mem access '${regTypeStr(reg.type, reg.flags)}'\n`);
+    if (write && reg.type === 'PTR_TO_MAP_VALUE' && (reg.flags & MEM_RDONLY || mapRdonlyProg(reg))) {
+      throw new Reject(
+        'EACCES',
+        `write into map forbidden, value_size=${limit} off=${reg.off} size=${size}\n`,
+      );
     }
-    if (smin < 0 || umax + size > limit) {
-      if (reg.type === 'PTR_TO_MAP_VALUE') throw new Reject('EACCES', `invalid access to map value, value_size=${limit} off=${reg.off} size=${size}\n`);
-      throw new Reject('EACCES', `invalid access to memory, mem_size=${limit} off=${reg.off} size=${size}\n`);
-    }
+    // the whole [ptr, ptr + size) range, at both ends of the pointer's variable offset
+    this.checkMemRegionAccess(regno, reg, reg.off, size, limit, true);
   }
 
   private pseudoCall(st: State, pc: number, i: Insn): number {
@@ -1062,15 +1385,20 @@ class Env {
     regs[10] = pointer('PTR_TO_STACK', 0, { frameno });
     const sub = this.cfg.subprogStarts.indexOf(target);
     st.frames.push({ frameno, callsite: pc, subprog: sub, regs, stack: new Map() });
+    // clear_caller_saved_regs: r0-r5 of the caller are gone once the callee runs
+    for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
     if (this.level & 1) {
       this.verbose(`caller:\n`);
       this.printFrame(caller, st, true);
       this.verbose(`callee:\n`);
       this.printFrame(this.frame(st), st, true);
     }
+    // the callee's whole state is printed again before its first instruction
+    this.scratchAll(st);
     // total stack of the chain
     const total = st.frames.reduce((s, f) => s + roundUp(this.stackDepth[f.subprog] ?? 0, 32), 0);
-    if (total > MAX_BPF_STACK) throw new Reject('EACCES', `combined stack size of ${st.frames.length} calls is ${total}. Too large\n`);
+    if (total > MAX_BPF_STACK)
+      throw new Reject('EACCES', `combined stack size of ${st.frames.length} calls is ${total}. Too large\n`);
     return target;
   }
 
@@ -1089,9 +1417,8 @@ class Env {
       if (r0.type === 'PTR_TO_STACK' && r0.frameno === callee.frameno) {
         throw new Reject('EINVAL', 'cannot return stack pointer to the caller\n');
       }
-      for (let r = 1; r <= 5; r++) caller.regs[r] = notInit();
       caller.regs[0] = cloneReg(r0);
-      this.scratchedRegs |= 1;
+      this.returnedFrom = st.pc;
       if (this.level & 1) {
         this.verbose('returning from callee:\n');
         this.printState({ pc: st.pc, frames: [...st.frames, callee] }, true);
@@ -1102,7 +1429,11 @@ class Env {
     }
     // check_return_code for the main program
     if (this.req.progType === BPF_PROG_TYPE_TRACING && this.req.expectedAttachType === BPF_TRACE_ITER) {
-      if (r0.type !== 'SCALAR_VALUE') throw new Reject('EACCES', `At program exit the register R0 is not a known value (${regTypeStr(r0.type, r0.flags)})\n`);
+      if (r0.type !== 'SCALAR_VALUE')
+        throw new Reject(
+          'EACCES',
+          `At program exit the register R0 is not a known value (${regTypeStr(r0.type, r0.flags)})\n`,
+        );
       if (!(r0.smin >= 0n && r0.smax <= 1n && r0.umax <= 1n)) {
         let s = 'At program exit the register R0 has';
         let unknown = true;
@@ -1124,18 +1455,42 @@ class Env {
   }
 }
 
-const ALU_NAME: Partial<Record<AluOp, string>> = {
+const BPF_MAX_VAR_OFF = 1n << 29n;
+/** Pointer types arithmetic is allowed on (adjust_ptr_min_max_vals). */
+const ARITH_PTR_TYPES = new Set<string>([
+  'PTR_TO_CTX',
+  'PTR_TO_MAP_VALUE',
+  'PTR_TO_MAP_KEY',
+  'PTR_TO_STACK',
+  'PTR_TO_BTF_ID',
+  'PTR_TO_MEM',
+  'PTR_TO_BUF',
+  'PTR_TO_FUNC',
+]);
+/** bpf_alu_string[] of kernel/bpf/disasm.c. */
+const BPF_ALU_STRING: Record<AluOp, string> = {
+  add: '+=',
+  sub: '-=',
   mul: '*=',
   div: '/=',
   or: '|=',
   and: '&=',
   lsh: '<<=',
   rsh: '>>=',
+  neg: 'neg',
   mod: '%=',
   xor: '^=',
   arsh: 's>>=',
-  neg: 'neg',
 };
+
+const BPF_F_RDONLY_PROG = 1 << 7;
+const mapRdonlyProg = (r: Reg): boolean => ((r.map?.flags ?? 0) & BPF_F_RDONLY_PROG) !== 0;
+
+function byteSwap(v: bigint, bytes: number): bigint {
+  let out = 0n;
+  for (let k = 0; k < bytes; k++) out = (out << 8n) | ((v >> BigInt(8 * k)) & 0xffn);
+  return out;
+}
 
 function roundUp(x: number, m: number): number {
   return Math.ceil(x / m) * m;
@@ -1174,7 +1529,9 @@ function helperNameOf(id: number): string | undefined {
   // ids beyond __BPF_FUNC_MAX_ID are "invalid func"
   return HELPER_NAMES[id];
 }
+
 import { helperNames as HELPER_NAMES_RAW } from '@tsbpf/uapi';
+
 const HELPER_NAMES = HELPER_NAMES_RAW as readonly (string | undefined)[];
 
 function findFuncProto(btf: Platform['btf'], name: string): number | undefined {
@@ -1217,28 +1574,5 @@ function btfIdMatches(btf: Platform['btf'], have: number, off: number, want: num
   return false;
 }
 
-function regsafe(old: Reg, cur: Reg): boolean {
-  if (old.type === 'NOT_INIT') return true;
-  if (cur.type === 'NOT_INIT') return false;
-  if (old.type === 'SCALAR_VALUE') {
-    if (cur.type !== 'SCALAR_VALUE') return false;
-    return (
-      old.umin <= cur.umin &&
-      old.umax >= cur.umax &&
-      old.smin <= cur.smin &&
-      old.smax >= cur.smax &&
-      old.u32min <= cur.u32min &&
-      old.u32max >= cur.u32max &&
-      old.s32min <= cur.s32min &&
-      old.s32max >= cur.s32max &&
-      tnumIn(old.varOff, cur.varOff)
-    );
-  }
-  if (old.type !== cur.type || old.flags !== cur.flags || old.off !== cur.off || old.btfId !== cur.btfId) return false;
-  if (old.map !== cur.map || old.frameno !== cur.frameno || old.memSize !== cur.memSize) return false;
-  if ((old.id === 0) !== (cur.id === 0)) return false;
-  return tnumIn(old.varOff, cur.varOff) && old.umin <= cur.umin && old.umax >= cur.umax;
-}
-
-export type { State, Frame };
-export { tnumConst, zext32 };
+export type { Frame, State };
+export { tnumConst, vlogAlignment, zext32 };

@@ -1,8 +1,9 @@
 import { parseElf } from '@tsbpf/bpf-vm';
 import { type Btf, dumpC, dumpJson, dumpRaw, parseBtf } from '@tsbpf/btf';
-import { strerror } from '@tsbpf/uapi';
+import { ERRNO, strerror } from '@tsbpf/uapi';
 import type { CliContext } from '../cli.js';
-import type { Cmd } from '../cmds.js';
+import { type Cmd, reqArgs } from '../cmds.js';
+import { errnoOf } from '../errors.js';
 import { readMachineOrHostFile } from '../machine.js';
 
 const BTF_MAGIC = 0xeb9f;
@@ -15,34 +16,77 @@ export const btfUsage = `Usage: bpftool-ts btf dump BTF_SRC [format FORMAT]
        OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-B|--base-btf} }
 `;
 
-/** The .BTF bytes of a raw BTF file or an ELF object. */
-export function btfBytesOf(data: Uint8Array): Uint8Array {
-  if (data.length >= 2 && (data[0]! | (data[1]! << 8)) === BTF_MAGIC) return data;
-  if (data.length >= 2 && ((data[0]! << 8) | data[1]!) === BTF_MAGIC) return data;
-  const elf = parseElf(data);
+/** libbpf's LIBBPF_ERRNO__FORMAT: "failed to get EHDR" (strerror gives "Unknown error 4001"). */
+const LIBBPF_ERRNO__FORMAT = 4001;
+
+/** A BTF load failure with the errno bpftool reports (positive). */
+class BtfSourceError extends Error {
+  constructor(readonly errno: number) {
+    super(strerror(errno));
+  }
+}
+
+/**
+ * The .BTF bytes of a raw BTF file or an ELF object, as libbpf's btf__parse
+ * finds them: raw BTF by its magic; a file too short for the magic is EIO;
+ * otherwise an ELF object ("failed to get EHDR" when it is not one) whose
+ * .BTF section must exist (ENOENT).
+ */
+export function btfBytesOf(data: Uint8Array, path = '', warn: (msg: string) => void = () => {}): Uint8Array {
+  if (data.length < 2) throw new BtfSourceError(ERRNO.EIO);
+  if ((data[0]! | (data[1]! << 8)) === BTF_MAGIC) return data;
+  if (((data[0]! << 8) | data[1]!) === BTF_MAGIC) return data;
+  let elf: ReturnType<typeof parseElf>;
+  try {
+    elf = parseElf(data);
+  } catch {
+    warn(`libbpf: failed to get EHDR from ${path}\n`);
+    throw new BtfSourceError(LIBBPF_ERRNO__FORMAT);
+  }
   const sec = elf.sections.find((s) => s.name === '.BTF');
-  if (!sec) throw Object.assign(new Error('no .BTF section'), { errno: 2 });
+  if (!sec) throw new BtfSourceError(ERRNO.ENOENT);
   return sec.data;
 }
 
+/** Reads a BTF source file; a directory reads as EIO, as libbpf's fread of it fails. */
+function readSource(ctx: CliContext, file: string): Uint8Array {
+  try {
+    return readMachineOrHostFile(ctx, file);
+  } catch (err) {
+    const code = errnoOf(err);
+    throw new BtfSourceError(code === ERRNO.EISDIR ? ERRNO.EIO : code);
+  }
+}
+
 function loadBtf(ctx: CliContext, file: string): Btf {
+  const warn = (msg: string) => ctx.io.stderr(msg);
   const base = ctx.options.baseBtf
-    ? parseBtf(btfBytesOf(readMachineOrHostFile(ctx, ctx.options.baseBtf)))
+    ? parseBtf(btfBytesOf(readSource(ctx, ctx.options.baseBtf), ctx.options.baseBtf, warn))
     : undefined;
-  const data = readMachineOrHostFile(ctx, file);
-  return parseBtf(btfBytesOf(data), base ? { base } : {});
+  const bytes = btfBytesOf(readSource(ctx, file), file, warn);
+  try {
+    return parseBtf(bytes, base ? { base } : {});
+  } catch {
+    throw new BtfSourceError(ERRNO.EINVAL);
+  }
 }
 
 export function btfCmds(ctx: CliContext): Cmd[] {
+  const usage = () => {
+    if (ctx.options.json) ctx.out.value(null);
+    else ctx.io.stderr(btfUsage);
+    return 0;
+  };
   return [
     {
       name: 'dump',
-      run: ({ args, out }) => {
-        if (args.length < 2) {
-          out.error(`'dump' needs at least 2 arguments, ${args.length} found`);
+      run: (c) => {
+        const { out } = c;
+        if (!reqArgs(c, 2)) {
+          usage();
           return -1;
         }
-        const [src, file, ...rest] = args as [string, string, ...string[]];
+        const [src, file, ...rest] = c.args as [string, string, ...string[]];
         if (src !== 'file') {
           out.error(`unrecognized BTF source specifier: '${src}'`);
           return -1;
@@ -52,32 +96,32 @@ export function btfCmds(ctx: CliContext): Cmd[] {
           const kw = rest.shift()!;
           if (kw === 'format') {
             const f = rest.shift();
+            // Exact words: bpftool compares the format with strcmp.
             if (f === 'c' || f === 'raw') format = f;
             else {
               out.error(`unrecognized format specifier: '${f ?? ''}', possible values: raw, c`);
-              return -1;
+              return -ERRNO.EINVAL;
             }
           } else {
             out.error(`unrecognized option: '${kw}'`);
-            return -1;
+            return -ERRNO.EINVAL;
           }
         }
         let btf: Btf;
         try {
           btf = loadBtf(ctx, file);
         } catch (err) {
-          const e = err as { errno?: number | string; code?: string | number; message: string };
-          const errno = typeof e.code === 'number' ? e.code : typeof e.errno === 'number' ? e.errno : 22;
-          out.error(`failed to load BTF from ${file}: ${hostStrerror(e) ?? strerror(errno)}`);
+          const errno = err instanceof BtfSourceError ? err.errno : errnoOf(err);
+          out.error(`failed to load BTF from ${file}: ${strerror(errno)}`);
           return -errno;
         }
         if (format === 'c') {
           if (ctx.options.json) {
             out.error('JSON output for C-syntax dump is not supported');
-            return -1;
+            return -ERRNO.EOPNOTSUPP;
           }
           ctx.io.stdout(dumpC(btf));
-        } else if (ctx.options.json) out.value(dumpJson(btf));
+        } else if (ctx.options.json) out.rawJson(dumpJson(btf).trimEnd());
         else ctx.io.stdout(dumpRaw(btf));
         return 0;
       },
@@ -85,17 +129,8 @@ export function btfCmds(ctx: CliContext): Cmd[] {
     {
       name: 'help',
       run: () => {
-        if (ctx.options.json) ctx.io.stdout('null\n');
-        else ctx.io.stderr(btfUsage);
-        return 0;
+        return usage();
       },
     },
   ];
-}
-
-function hostStrerror(e: { code?: string | number }): string | undefined {
-  if (e.code === 'ENOENT') return strerror(2);
-  if (e.code === 'EACCES') return strerror(13);
-  if (e.code === 'EISDIR') return strerror(21);
-  return undefined;
 }

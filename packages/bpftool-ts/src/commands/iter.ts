@@ -1,6 +1,6 @@
 import { BpfObject, setPrint } from '@tsbpf/libbpf-ts';
 import type { CliContext } from '../cli.js';
-import type { Cmd } from '../cmds.js';
+import { type Cmd, reqArgs } from '../cmds.js';
 import { describeErrno, errnoOf } from '../errors.js';
 import { withMachine } from '../machine.js';
 import { libbpfPrinter } from './libbpfPrint.js';
@@ -16,9 +16,9 @@ export function iterCmds(ctx: CliContext): Cmd[] {
   return [
     {
       name: 'pin',
-      run: ({ args, out }) => {
-        if (args.length < 2) {
-          out.error(`'pin' needs at least 2 arguments, ${args.length} found`);
+      run: (c) => {
+        const { args, out } = c;
+        if (!reqArgs(c, 2)) {
           ctx.io.stderr(iterUsage);
           return -1;
         }
@@ -64,7 +64,7 @@ export function iterCmds(ctx: CliContext): Cmd[] {
               } finally {
                 link.destroy();
               }
-              if (ctx.options.json) out.value(null);
+              // bpftool's do_pin writes no JSON value: `-j` prints only the writer's newline.
               return 0;
             } finally {
               obj.close();
@@ -81,8 +81,8 @@ export function iterCmds(ctx: CliContext): Cmd[] {
     {
       name: 'help',
       run: () => {
-        if (ctx.options.json) ctx.io.stdout('null\n');
-        else ctx.io.stderr(iterUsage);
+        // bpftool's iter do_help prints the usage even with -j (no JSON null).
+        ctx.io.stderr(iterUsage);
         return 0;
       },
     },

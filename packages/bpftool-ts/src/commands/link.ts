@@ -11,7 +11,7 @@ export function linkCmds(ctx: CliContext): Cmd[] {
     {
       name: 'help',
       run: () => {
-        if (ctx.options.json) ctx.io.stdout('null\n');
+        if (ctx.options.json) ctx.out.value(null);
         else ctx.io.stderr(linkUsage);
         return 0;
       },

@@ -1,6 +1,6 @@
 import { BpfObject, setPrint } from '@tsbpf/libbpf-ts';
 import type { CliContext } from '../cli.js';
-import type { Cmd } from '../cmds.js';
+import { type Cmd, reqArgs } from '../cmds.js';
 import { errnoOf } from '../errors.js';
 import { withMachine } from '../machine.js';
 import { libbpfPrinter } from './libbpfPrint.js';
@@ -15,11 +15,9 @@ export function progCmds(ctx: CliContext): Cmd[] {
   return [
     {
       name: 'load',
-      run: ({ args, out }) => {
-        if (args.length < 2) {
-          out.error(`'load' needs at least 2 arguments, ${args.length} found`);
-          return -1;
-        }
+      run: (c) => {
+        const { args, out } = c;
+        if (!reqArgs(c, 2)) return -1;
         const [objPath, path] = args as [string, string];
         const prev = setPrint(libbpfPrinter(ctx));
         try {
@@ -63,7 +61,7 @@ export function progCmds(ctx: CliContext): Cmd[] {
     {
       name: 'help',
       run: () => {
-        if (ctx.options.json) ctx.io.stdout('null\n');
+        if (ctx.options.json) ctx.out.value(null);
         else ctx.io.stderr(progUsage);
         return 0;
       },

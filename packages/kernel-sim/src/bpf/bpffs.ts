@@ -3,7 +3,7 @@
  * opening pinned files (kernel/bpf/inode.c).
  */
 import { BpfError, type ObjAttr } from '@tsbpf/uapi';
-import type { KFile } from '../fs/file.js';
+import type { FileOps, KFile } from '../fs/file.js';
 import { type Dentry, S_IFREG } from '../fs/vfs.js';
 import type { Kernel } from '../kernel.js';
 import type { Process } from '../process.js';
@@ -50,11 +50,25 @@ export function bpfObjGet(k: Kernel, proc: Process, attr: ObjAttr): number {
   return bpfObjNewFd(k, proc, obj, 0o2000000 | acc);
 }
 
-/** open() of a pinned object: link types may provide it (iterators); everything else is EIO. */
-export function bpfOpenPinned(_k: Kernel, proc: Process, d: Dentry, flags: number): KFile {
+/**
+ * open() of a pinned object: link types may provide it (iterators); everything
+ * else is EIO. As in Linux (bpf_iter_fops on the bpffs inode), the opened file
+ * is the pin itself: its f_path is the bpffs dentry and f_inode the pin's
+ * inode, while reads, seeks and release go to the session the link made.
+ */
+export function bpfOpenPinned(k: Kernel, proc: Process, d: Dentry, flags: number): KFile {
   const obj = d.inode?.bpfObj as BpfObject | undefined;
-  if (obj?.kind === 'link' && obj.link.impl.open) return obj.link.impl.open(proc, flags);
-  throw new BpfError('EIO');
+  const mnt = k.vfs.mountOf(d.sb);
+  if (!(obj?.kind === 'link' && obj.link.impl.open) || !mnt) throw new BpfError('EIO');
+  const session = obj.link.impl.open(proc, flags);
+  const ops = session.fops;
+  const fops: FileOps = {
+    release: () => session.put(),
+    ...(ops.read ? { read: (_f, buf) => ops.read!(session, buf) } : {}),
+    ...(ops.write ? { write: (_f, data) => ops.write!(session, data) } : {}),
+    ...(ops.llseek ? { llseek: (_f, off, whence) => ops.llseek!(session, off, whence) } : {}),
+  };
+  return k.vfs.openFile(mnt, d, fops, flags, session.priv);
 }
 
 /** The pin's name went away (unlink): the inode's reference is dropped. */

@@ -236,9 +236,10 @@ export class Vfs {
     return { mnt, dentry: d, last };
   }
 
-  /** d_path: the path of a dentry through the mount tree; pseudo files give their dentry name. */
+  /** d_path: the path of a dentry through the mount tree; pseudo files are named by d_dname. */
   dPath(mnt: Mount, d: Dentry): string {
-    if (mnt.sb.fstype === 'pipefs' || mnt.sb.fstype === 'sockfs') return d.name;
+    if (mnt.sb.fstype === 'pipefs') return `pipe:[${d.inode?.ino ?? 0}]`;
+    if (mnt.sb.fstype === 'sockfs') return `socket:[${d.inode?.ino ?? 0}]`;
     if (mnt.sb.fstype === 'anon_inodefs') return `anon_inode:${d.name}`;
     const parts: string[] = [];
     let m: Mount | undefined = mnt;

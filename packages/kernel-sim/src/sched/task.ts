@@ -121,6 +121,8 @@ export class Task {
   readonly threads: Task[] = [];
   children: Task[] = [];
   exited = false;
+  /** task_active_pid_ns: the namespace the task was created in (set by the kernel). */
+  pidNs: PidNamespace | undefined;
   constructor(
     readonly obj: KObj,
     readonly pid: number,
@@ -162,30 +164,48 @@ export const PID_MAX = 4194304;
 /** Pids below this are not reused after a wrap (include/linux/pid.h). */
 export const RESERVED_PIDS = 300;
 
-/** A pid namespace: tasks by pid. */
+/**
+ * A pid namespace: tasks by their pid number in it. A child namespace sees
+ * only its own tasks, under its own numbers; every task also has a number in
+ * each ancestor namespace (its global pid in the initial one).
+ */
 export class PidNamespace {
   private readonly byPid = new Map<number, Task>();
+  private readonly nrs = new Map<Task, number>();
   lastPid = 0;
   /** The pid-ordered list, kept until a task comes or goes. */
   private sorted: readonly Task[] | undefined;
+  /** 0 for the initial namespace. */
+  readonly level: number;
+  constructor(readonly parent?: PidNamespace) {
+    this.level = parent ? parent.level + 1 : 0;
+  }
   /**
    * Tasks (threads included) in pid order. The same array is returned until
    * the namespace changes, so a walker can tell cheaply whether to re-read it.
    */
   list(): readonly Task[] {
-    this.sorted ??= [...this.byPid.values()].sort((a, b) => a.pid - b.pid);
+    this.sorted ??= [...this.byPid.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
     return this.sorted;
   }
   /** Tasks by pid; change it through add() and remove(). */
   get tasks(): ReadonlyMap<number, Task> {
     return this.byPid;
   }
-  add(t: Task): void {
-    this.byPid.set(t.pid, t);
+  /** pid_nr_ns: the task's number here, or undefined when it is not visible here. */
+  nrOf(t: Task): number | undefined {
+    return this.nrs.get(t);
+  }
+  add(t: Task, nr: number = t.pid): void {
+    this.byPid.set(nr, t);
+    this.nrs.set(t, nr);
+    if (nr > this.lastPid) this.lastPid = nr;
     this.sorted = undefined;
   }
-  remove(pid: number): void {
-    this.byPid.delete(pid);
+  remove(nr: number): void {
+    const t = this.byPid.get(nr);
+    if (t) this.nrs.delete(t);
+    this.byPid.delete(nr);
     this.sorted = undefined;
   }
   /** alloc_pid: the next free pid after the last one, wrapping past pid_max to RESERVED_PIDS. */

@@ -3,6 +3,7 @@ import { BpfError, O_RDWR } from '@tsbpf/uapi';
 import type { KFile } from '../fs/file.js';
 import { S_IFCHR } from '../fs/vfs.js';
 import type { Kernel } from '../kernel.js';
+import { PidNamespace } from '../sched/task.js';
 import type { World } from './schema.js';
 import { WorldError } from './schema.js';
 
@@ -10,13 +11,13 @@ export function buildWorld(k: Kernel, w: World): void {
   for (const f of w.files ?? []) {
     mkdirP(k, f.dir ? f.path : f.path.slice(0, f.path.lastIndexOf('/')) || '/');
     if (f.dir) continue;
-    const d = k.createNode(f.path, 0o100000 | (f.mode ?? 0o644));
+    const d = k.createNode(f.path, 0o100000 | (f.mode ?? 0o644), f.ino);
     d.inode!.data = new TextEncoder().encode(f.content ?? '');
     d.inode!.obj.set('i_size', d.inode!.data.length);
   }
   for (const dev of w.devices ?? []) {
     mkdirP(k, dev.path.slice(0, dev.path.lastIndexOf('/')) || '/');
-    const d = k.createNode(dev.path, S_IFCHR | 0o620);
+    const d = k.createNode(dev.path, S_IFCHR | 0o620, dev.ino);
     d.inode!.obj.set('i_rdev', (dev.major << 20) | dev.minor);
     d.inode!.open = () => ({ fops: { read: () => -11, write: (_f, data) => data.length } });
   }
@@ -28,8 +29,17 @@ export function buildWorld(k: Kernel, w: World): void {
       pid: p.pid,
       ...(parent ? { parent } : {}),
       kthread: p.kthread ?? false,
+      ...(p.newPidNs ? { pidNs: new PidNamespace(k.pidNsOf(parent)), nsPid: p.nsPid ?? 1 } : {}),
+      ...(!p.newPidNs && p.nsPid !== undefined ? { nsPid: p.nsPid } : {}),
     });
-    for (const th of p.threads ?? []) k.createTask({ comm: th.comm, pid: th.tid, threadOf: t });
+    for (const th of p.threads ?? []) {
+      k.createTask({
+        comm: th.comm,
+        pid: th.tid,
+        threadOf: t,
+        ...(th.nsTid !== undefined ? { nsPid: th.nsTid } : {}),
+      });
+    }
     if (p.kthread) continue;
     const proc = k.process(p.pid);
     (p.files ?? []).forEach((f, j) => {
@@ -41,7 +51,7 @@ export function buildWorld(k: Kernel, w: World): void {
             fd = proc.open(f.path, f.flags ?? O_RDWR);
             break;
           case 'socket':
-            fd = proc.socket();
+            fd = proc.socket(f.proto, f.ino);
             break;
           case 'eventfd':
             fd = proc.eventfd();
@@ -49,7 +59,7 @@ export function buildWorld(k: Kernel, w: World): void {
           case 'pipe': {
             let pipe = pipes.get(f.pipe);
             if (!pipe) {
-              const [r, wr] = proc.pipe();
+              const [r, wr] = proc.pipe(0, f.ino);
               pipe = [proc.fdget(r).get(), proc.fdget(wr).get()];
               proc.close(r);
               proc.close(wr);

@@ -3,15 +3,23 @@
  * root filesystem. Validated with errors that name the offending field.
  */
 
+/**
+ * An open file of a process. Pipes and sockets may name their inode number
+ * (`ino`, as /proc/<pid>/fd shows "pipe:[ino]"); a pipe's first end listed
+ * decides it. A socket's `proto` is its protocol's name, which Linux gives the
+ * socket's dentry ("UNIX-STREAM" by default, "UNIX", "TCP", "UDP", "TCPv6", ...).
+ */
 export type WorldFile =
   | { fd: number; type: 'file'; path: string; flags?: number }
-  | { fd: number; type: 'pipe'; pipe: string; end: 'read' | 'write' }
-  | { fd: number; type: 'socket' }
+  | { fd: number; type: 'pipe'; pipe: string; end: 'read' | 'write'; ino?: number }
+  | { fd: number; type: 'socket'; proto?: string; ino?: number }
   | { fd: number; type: 'eventfd' };
 
 export interface WorldThread {
   tid: number;
   comm: string;
+  /** The thread's number in its process's pid namespace (when that is not the initial one). */
+  nsTid?: number;
 }
 
 export interface WorldProcess {
@@ -20,16 +28,24 @@ export interface WorldProcess {
   ppid: number;
   comm: string;
   kthread?: boolean;
+  /**
+   * The process is the init of a new pid namespace (a child of its parent's),
+   * as after unshare(CLONE_NEWPID) + fork; its descendants live in it too.
+   * Its number there is 1 unless `nsPid` says otherwise.
+   */
+  newPidNs?: boolean;
+  /** The process's number in its own pid namespace (when that is not the initial one). */
+  nsPid?: number;
   threads?: WorldThread[];
   files?: WorldFile[];
 }
 
 export interface World {
   version: 1;
-  /** Regular files and directories to create on the root filesystem. */
-  files?: { path: string; content?: string; dir?: boolean; mode?: number }[];
+  /** Regular files and directories to create on the root filesystem, optionally with their inode number. */
+  files?: { path: string; content?: string; dir?: boolean; mode?: number; ino?: number }[];
   /** Character devices (ttys) to create: /dev/pts/N etc. */
-  devices?: { path: string; major: number; minor: number }[];
+  devices?: { path: string; major: number; minor: number; ino?: number }[];
   processes: WorldProcess[];
 }
 
@@ -65,6 +81,11 @@ function only(o: Record<string, unknown>, keys: string[], at: string): void {
   for (const k of Object.keys(o)) if (!keys.includes(k)) throw new WorldError(`${at}.${k}`, 'unknown field');
 }
 
+function inoField(o: Record<string, unknown>, at: string): void {
+  if (o.ino !== undefined && !isInt(o.ino, 1, 2 ** 32 - 1))
+    throw new WorldError(`${at}.ino`, 'expected an inode number 1..4294967295');
+}
+
 /** Validates parsed JSON as a World; throws WorldError naming the first bad field. */
 export function validateWorld(w: unknown): World {
   if (!isObj(w)) throw new WorldError('$', 'expected an object');
@@ -75,7 +96,8 @@ export function validateWorld(w: unknown): World {
     w.files.forEach((f, i) => {
       const at = `$.files[${i}]`;
       if (!isObj(f)) throw new WorldError(at, 'expected an object');
-      only(f, ['path', 'content', 'dir', 'mode'], at);
+      only(f, ['path', 'content', 'dir', 'mode', 'ino'], at);
+      inoField(f, at);
       str(f, 'path', at);
       if (!(f.path as string).startsWith('/')) throw new WorldError(`${at}.path`, 'must be absolute');
       str(f, 'content', at, { optional: true });
@@ -90,7 +112,8 @@ export function validateWorld(w: unknown): World {
     w.devices.forEach((d, i) => {
       const at = `$.devices[${i}]`;
       if (!isObj(d)) throw new WorldError(at, 'expected an object');
-      only(d, ['path', 'major', 'minor'], at);
+      only(d, ['path', 'major', 'minor', 'ino'], at);
+      inoField(d, at);
       str(d, 'path', at);
       if (!isInt(d.major, 0, 4095)) throw new WorldError(`${at}.major`, 'expected an integer 0..4095');
       if (!isInt(d.minor, 0, 1048575)) throw new WorldError(`${at}.minor`, 'expected an integer 0..1048575');
@@ -102,7 +125,11 @@ export function validateWorld(w: unknown): World {
   w.processes.forEach((p, i) => {
     const at = `$.processes[${i}]`;
     if (!isObj(p)) throw new WorldError(at, 'expected an object');
-    only(p, ['pid', 'ppid', 'comm', 'kthread', 'threads', 'files'], at);
+    only(p, ['pid', 'ppid', 'comm', 'kthread', 'newPidNs', 'nsPid', 'threads', 'files'], at);
+    if (p.newPidNs !== undefined && typeof p.newPidNs !== 'boolean')
+      throw new WorldError(`${at}.newPidNs`, 'expected a boolean');
+    if (p.nsPid !== undefined && !isInt(p.nsPid, 1))
+      throw new WorldError(`${at}.nsPid`, 'expected a positive integer');
     if (!isInt(p.pid, 1)) throw new WorldError(`${at}.pid`, 'expected a positive integer');
     if (pids.has(p.pid)) throw new WorldError(`${at}.pid`, `duplicate pid ${p.pid}`);
     pids.add(p.pid);
@@ -117,7 +144,9 @@ export function validateWorld(w: unknown): World {
       p.threads.forEach((t, j) => {
         const tat = `${at}.threads[${j}]`;
         if (!isObj(t)) throw new WorldError(tat, 'expected an object');
-        only(t, ['tid', 'comm'], tat);
+        only(t, ['tid', 'comm', 'nsTid'], tat);
+        if (t.nsTid !== undefined && !isInt(t.nsTid, 1))
+          throw new WorldError(`${tat}.nsTid`, 'expected a positive integer');
         if (!isInt(t.tid, 1)) throw new WorldError(`${tat}.tid`, 'expected a positive integer');
         if (pids.has(t.tid)) throw new WorldError(`${tat}.tid`, `duplicate pid ${t.tid}`);
         pids.add(t.tid);
@@ -142,7 +171,8 @@ export function validateWorld(w: unknown): World {
               throw new WorldError(`${fat}.flags`, 'expected open flags');
             break;
           case 'pipe': {
-            only(f, ['fd', 'type', 'pipe', 'end'], fat);
+            only(f, ['fd', 'type', 'pipe', 'end', 'ino'], fat);
+            inoField(f, fat);
             str(f, 'pipe', fat);
             if (f.end !== 'read' && f.end !== 'write')
               throw new WorldError(`${fat}.end`, "expected 'read' or 'write'");
@@ -152,6 +182,10 @@ export function validateWorld(w: unknown): World {
             break;
           }
           case 'socket':
+            only(f, ['fd', 'type', 'proto', 'ino'], fat);
+            str(f, 'proto', fat, { optional: true, max: 31 });
+            inoField(f, fat);
+            break;
           case 'eventfd':
             only(f, ['fd', 'type'], fat);
             break;

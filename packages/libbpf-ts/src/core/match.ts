@@ -4,7 +4,14 @@
  * @see bpf_core_spec_match, bpf_core_match_member, bpf_core_fields_are_compat,
  *      __bpf_core_types_are_compat, __bpf_core_types_match (tools/lib/bpf/relo_core.c)
  */
-import type { Btf, BtfType, BtfVoid } from '@tsbpf/btf';
+import {
+  type Btf,
+  type BtfType,
+  type BtfVoid,
+  fieldsAreCompat as btfFieldsAreCompat,
+  typesAreCompat as btfTypesAreCompat,
+  essentialName,
+} from '@tsbpf/btf';
 import { BpfCoreReloKind as K } from '@tsbpf/uapi';
 import {
   BPF_CORE_SPEC_MAX_LEN,
@@ -12,7 +19,6 @@ import {
   type CoreSpec,
   E2BIG,
   EINVAL,
-  essentialName,
   isAnyEnum,
   isComposite,
   isEnumvalBased,
@@ -24,90 +30,28 @@ import {
 
 const MAX_DEPTH = 32;
 
-function namesMatch(a: string, b: string): boolean {
-  return essentialName(a) === essentialName(b);
-}
-
 /** Kinds CO-RE treats as the same (ENUM and ENUM64 mix). @see btf_kind_core_compat */
 export function kindsCoreCompat(a: BtfType | BtfVoid, b: BtfType | BtfVoid): boolean {
   return a.kind === b.kind || (isAnyEnum(a) && isAnyEnum(b));
 }
 
+/** A @tsbpf/btf CO-RE check whose "too deep" error becomes libbpf's -EINVAL. */
+function asCore<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new CoreError(-EINVAL, e instanceof Error ? e.message : String(e));
+  }
+}
+
 /** @see bpf_core_fields_are_compat */
 export function fieldsAreCompat(local: Btf, localId: number, targ: Btf, targId: number): boolean {
-  for (let depth = 0; depth < MAX_DEPTH; depth++) {
-    const lt = local.type(local.skipModsAndTypedefs(localId));
-    const tt = targ.type(targ.skipModsAndTypedefs(targId));
-    if (isComposite(lt) && isComposite(tt)) return true;
-    if (!kindsCoreCompat(lt, tt)) return false;
-    switch (lt.kind) {
-      case 'PTR':
-      case 'FLOAT':
-        return true;
-      case 'FWD':
-      case 'ENUM':
-      case 'ENUM64':
-        return namesMatch(lt.name, tt.name);
-      case 'INT':
-        return lt.offset === 0 && tt.kind === 'INT' && tt.offset === 0;
-      case 'ARRAY':
-        if (tt.kind !== 'ARRAY') return false;
-        localId = lt.type;
-        targId = tt.type;
-        continue;
-      default:
-        return false;
-    }
-  }
-  return false;
+  return asCore(() => btfFieldsAreCompat(local, localId, targ, targId));
 }
 
 /** @see __bpf_core_types_are_compat */
-export function typesAreCompat(
-  local: Btf,
-  localId: number,
-  targ: Btf,
-  targId: number,
-  depth = MAX_DEPTH,
-): boolean {
-  for (;;) {
-    if (--depth < 0) throw new CoreError(-EINVAL, 'type nesting too deep');
-    const lt = local.type(local.skipModsAndTypedefs(localId));
-    const tt = targ.type(targ.skipModsAndTypedefs(targId));
-    if (!kindsCoreCompat(lt, tt)) return false;
-    switch (lt.kind) {
-      case 'VOID':
-      case 'STRUCT':
-      case 'UNION':
-      case 'ENUM':
-      case 'ENUM64':
-      case 'FWD':
-        return true;
-      case 'INT':
-        return lt.offset === 0 && tt.kind === 'INT' && tt.offset === 0;
-      case 'PTR':
-        if (tt.kind !== 'PTR') return false;
-        localId = lt.type;
-        targId = tt.type;
-        continue;
-      case 'ARRAY':
-        if (tt.kind !== 'ARRAY') return false;
-        localId = lt.type;
-        targId = tt.type;
-        continue;
-      case 'FUNC_PROTO': {
-        if (tt.kind !== 'FUNC_PROTO' || lt.params.length !== tt.params.length) return false;
-        for (let i = 0; i < lt.params.length; i++) {
-          if (!typesAreCompat(local, lt.params[i]!.type, targ, tt.params[i]!.type, depth)) return false;
-        }
-        localId = lt.returnType;
-        targId = tt.returnType;
-        continue;
-      }
-      default:
-        return false;
-    }
-  }
+export function typesAreCompat(local: Btf, localId: number, targ: Btf, targId: number): boolean {
+  return asCore(() => btfTypesAreCompat(local, localId, targ, targId));
 }
 
 /** Essential names equal; an anonymous target only matches an anonymous local. @see bpf_core_names_match */

@@ -1,5 +1,5 @@
 import type { Insn } from '@tsbpf/bpf-vm';
-import { Btf } from '@tsbpf/btf';
+import { Btf, essentialName } from '@tsbpf/btf';
 import {
   BPF_ALU64,
   BPF_CALL,
@@ -16,7 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { applyCoreRelo, CoreCandidateCache } from './apply.js';
 import { type CoreLog, POISON_HELPER_ID } from './relo.js';
-import { CoreError, essentialNameLen, formatSpec, parseSpec } from './spec.js';
+import { CoreError, formatSpec, parseSpec } from './spec.js';
 
 /** Local (program) view: struct task_struct { int pid; int tgid; union { u64 a; }; u32 flags:3, state:5; char comm[16]; } */
 function localBtf(): Btf {
@@ -211,8 +211,9 @@ describe('CO-RE relocations', () => {
   });
 
   it('matches flavoured names (___v2) and enumerators by essential name', () => {
-    expect(essentialNameLen('task_struct___v2')).toBe(11);
-    expect(essentialNameLen('a___')).toBe(4);
+    expect(essentialName('task_struct___v2')).toBe('task_struct');
+    expect(essentialName('task_struct___a___b')).toBe('task_struct___a');
+    expect(essentialName('a___')).toBe('a___');
     expect(run([ldx(4)], 9, '0:0', K.BPF_CORE_FIELD_BYTE_OFFSET).warn[0]).toContain(
       'accesses field incorrectly',
     );

@@ -95,33 +95,10 @@ export function isAnyEnum(t: BtfType | BtfVoid): t is Extract<BtfType, { kind: '
   return t.kind === 'ENUM' || t.kind === 'ENUM64';
 }
 
-/**
- * Length of a name without its "___flavor" suffix.
- * @see bpf_core_essential_name_len
- */
-export function essentialNameLen(name: string): number {
-  for (let i = name.length - 5; i >= 0; i--) {
-    if (
-      name[i] !== '_' &&
-      name[i + 1] === '_' &&
-      name[i + 2] === '_' &&
-      name[i + 3] === '_' &&
-      name[i + 4] !== '_'
-    ) {
-      return i + 1;
-    }
-  }
-  return name.length;
-}
-
-export function essentialName(name: string): string {
-  return name.slice(0, essentialNameLen(name));
-}
-
 /** Size of a type as btf__resolve_size computes it; CoreError(-EINVAL) when it has none. */
 export function resolveSize(btf: Btf, id: number): number {
   try {
-    return btf.sizeof(id);
+    return btf.resolveSize(id);
   } catch {
     throw new CoreError(-EINVAL, `type [${id}] has no size`);
   }

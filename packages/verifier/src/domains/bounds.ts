@@ -4,18 +4,18 @@
  * on top of tnums.
  */
 import {
+  type Reg,
   S32_MAX,
   S32_MIN,
   S64_MAX,
   S64_MIN,
   U32_MAX,
   U64_MAX,
-  type Reg,
   unknownScalar,
 } from '../regState.js';
 import {
-  type Tnum,
   TNUM_UNKNOWN,
+  type Tnum,
   tnumAdd,
   tnumAnd,
   tnumArshift,
@@ -51,58 +51,94 @@ function updateBounds(r: Reg): void {
   r.u32max = min(r.u32max, sv.value | sv.mask);
 }
 
-function deduceBounds(r: Reg): void {
-  // 32-bit bounds from 64-bit ones.
+const u32 = (x: bigint) => BigInt.asUintN(32, x);
+const u64 = (x: bigint) => BigInt.asUintN(64, x);
+const HI32 = ~0xffffffffn;
+
+/** __reg32_deduce_bounds: 32-bit ranges from the 64-bit ones and from each other. */
+function deduce32(r: Reg): void {
   if (r.umin >> 32n === r.umax >> 32n) {
-    r.u32min = max(r.u32min, r.umin & U32_MAX);
-    r.u32max = min(r.u32max, r.umax & U32_MAX);
+    r.u32min = max(r.u32min, u32(r.umin));
+    r.u32max = min(r.u32max, u32(r.umax));
     if (s32(r.umin) <= s32(r.umax)) {
       r.s32min = max(r.s32min, s32(r.umin));
       r.s32max = min(r.s32max, s32(r.umax));
     }
   }
   if (r.smin >> 32n === r.smax >> 32n) {
-    if (BigInt.asUintN(32, r.smin) <= BigInt.asUintN(32, r.smax)) {
-      r.u32min = max(r.u32min, BigInt.asUintN(32, r.smin));
-      r.u32max = min(r.u32max, BigInt.asUintN(32, r.smax));
+    if (u32(r.smin) <= u32(r.smax)) {
+      r.u32min = max(r.u32min, u32(r.smin));
+      r.u32max = min(r.u32max, u32(r.smax));
     }
     if (s32(r.smin) <= s32(r.smax)) {
       r.s32min = max(r.s32min, s32(r.smin));
       r.s32max = min(r.s32max, s32(r.smax));
     }
-  } else if (
-    BigInt.asUintN(32, (r.smin >> 32n) + 1n) === BigInt.asUintN(32, r.smax >> 32n) &&
-    s32(r.smin) < 0n &&
-    s32(r.smax) >= 0n
-  ) {
+  }
+  // upper halves two consecutive numbers: the low halves form one signed range
+  if (u32((r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.umin));
+    r.s32max = min(r.s32max, s32(r.umax));
+  }
+  if (u32((r.smin >> 32n) + 1n) === u32(r.smax >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
     r.s32min = max(r.s32min, s32(r.smin));
     r.s32max = min(r.s32max, s32(r.smax));
   }
-  // 32-bit signed <-> unsigned.
   if (s32(r.u32min) <= s32(r.u32max)) {
     r.s32min = max(r.s32min, s32(r.u32min));
     r.s32max = min(r.s32max, s32(r.u32max));
   }
-  if (BigInt.asUintN(32, r.s32min) <= BigInt.asUintN(32, r.s32max)) {
-    r.u32min = max(r.u32min, BigInt.asUintN(32, r.s32min));
-    r.u32max = min(r.u32max, BigInt.asUintN(32, r.s32max));
+  if (u32(r.s32min) <= u32(r.s32max)) {
+    r.u32min = max(r.u32min, u32(r.s32min));
+    r.u32max = min(r.u32max, u32(r.s32max));
   }
-  // 64-bit signed <-> unsigned.
+}
+
+/** __reg64_deduce_bounds: signed and unsigned 64-bit ranges from each other. */
+function deduce64(r: Reg): void {
   if (s64(r.umin) <= s64(r.umax)) {
     r.smin = max(r.smin, s64(r.umin));
     r.smax = min(r.smax, s64(r.umax));
   }
-  if (BigInt.asUintN(64, r.smin) <= BigInt.asUintN(64, r.smax)) {
-    r.umin = max(r.umin, BigInt.asUintN(64, r.smin));
-    r.umax = min(r.umax, BigInt.asUintN(64, r.smax));
+  if (u64(r.smin) <= u64(r.smax)) {
+    r.umin = max(r.umin, u64(r.smin));
+    r.umax = min(r.umax, u64(r.smax));
+  } else if (r.umax < u64(r.smin)) {
+    // the signed range crosses the sign boundary; the unsigned one meets only its upper end
+    r.smin = s64(r.umin);
+    r.umax = min(r.umax, u64(r.smax));
+  } else if (u64(r.smax) < r.umin) {
+    r.smax = s64(r.umax);
+    r.umin = max(r.umin, u64(r.smin));
   }
-  // 64-bit from 32-bit when the upper half is known.
-  if (r.umax <= U32_MAX) {
-    r.umin = max(r.umin, r.u32min);
-    r.umax = min(r.umax, r.u32max);
-    r.smin = max(r.smin, r.u32min);
-    r.smax = min(r.smax, r.u32max);
+}
+
+/** __reg_deduce_mixed_bounds: 64-bit ranges tightened with the 32-bit ones. */
+function deduceMixed(r: Reg): void {
+  r.umin = max(r.umin, (r.umin & HI32) | r.u32min);
+  r.umax = min(r.umax, (r.umax & HI32) | r.u32max);
+  r.smin = max(r.smin, s64((u64(r.smin) & HI32) | r.u32min));
+  r.smax = min(r.smax, s64((u64(r.smax) & HI32) | r.u32max));
+  if (u32(r.s32min) <= u32(r.s32max)) {
+    r.umin = max(r.umin, (r.umin & HI32) | u32(r.s32min));
+    r.umax = min(r.umax, (r.umax & HI32) | u32(r.s32max));
+    r.smin = max(r.smin, s64((u64(r.smin) & HI32) | u32(r.s32min)));
+    r.smax = min(r.smax, s64((u64(r.smax) & HI32) | u32(r.s32max)));
   }
+  // after a sign-extending load: the upper bits are all zeros or all ones
+  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+    r.umin = r.s32min;
+    r.umax = r.s32max;
+    r.varOff = tnumIntersect(r.varOff, tnumRange(r.smin, r.smax));
+  }
+}
+
+function deduceBounds(r: Reg): void {
+  deduce32(r);
+  deduce64(r);
+  deduceMixed(r);
 }
 
 function boundOffset(r: Reg): void {
@@ -114,6 +150,7 @@ function boundOffset(r: Reg): void {
 /** reg_bounds_sync(). */
 export function regBoundsSync(r: Reg): void {
   updateBounds(r);
+  deduceBounds(r);
   deduceBounds(r);
   deduceBounds(r);
   boundOffset(r);
@@ -174,7 +211,19 @@ export function coerceToSize(r: Reg, size: number): void {
   regBoundsSync(r);
 }
 
-export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'or' | 'and' | 'lsh' | 'rsh' | 'neg' | 'mod' | 'xor' | 'arsh';
+export type AluOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'or'
+  | 'and'
+  | 'lsh'
+  | 'rsh'
+  | 'neg'
+  | 'mod'
+  | 'xor'
+  | 'arsh';
 
 /**
  * dst = dst op src on scalars (adjust_scalar_min_max_vals). Both are
@@ -249,7 +298,8 @@ export function scalarAlu(op: AluOp, dst: Reg, src: Reg, alu32: boolean): Reg {
           smin: dst.s32min >= 0n ? dst.s32min << 32n : S64_MIN,
         };
       }
-      if (d.umax <= 1n << BigInt(width - 1 - shMax)) lo = { ...lo, umin: d.umin << BigInt(sh), umax: d.umax << BigInt(shMax) };
+      if (d.umax <= 1n << BigInt(width - 1 - shMax))
+        lo = { ...lo, umin: d.umin << BigInt(sh), umax: d.umax << BigInt(shMax) };
       break;
     }
     case 'rsh': {

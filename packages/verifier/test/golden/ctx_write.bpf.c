@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+// Writes into the iterator ctx.
+// Golden for @tsbpf/verifier: see README.md in this directory.
+#define SEC(n) __attribute__((section(n), used))
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("iter/task") __attribute__((naked)) int ctx_write(void *ctx)
+{
+	asm volatile(
+		     "r2 = 0;"
+		     "*(u64 *)(r1 + 8) = r2;"
+		     "r0 = 0;"
+		     "exit;"
+		     ::: "memory");
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+// bpf_seq_printf with NULL data and size 0.
+// Golden for @tsbpf/verifier: see README.md in this directory.
+#define SEC(n) __attribute__((section(n), used))
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("iter/task") __attribute__((naked)) int helper_null_data_ok(void *ctx)
+{
+	asm volatile(
+		     "r2 = *(u64 *)(r1 + 0);"
+		     "r1 = *(u64 *)(r2 + 0);"
+		     "r2 = 0x0a78;"
+		     "*(u64 *)(r10 - 8) = r2;"
+		     "r2 = r10;"
+		     "r2 += -8;"
+		     "r3 = 3;"
+		     "r4 = 0;"
+		     "r5 = 0;"
+		     "call 126;"
+		     "r0 = 0;"
+		     "exit;"
+		     ::: "memory");
+}

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+// A stack read through a variable offset.
+// Golden for @tsbpf/verifier: see README.md in this directory.
+#define SEC(n) __attribute__((section(n), used))
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("iter/task") __attribute__((naked)) int stack_var_read(void *ctx)
+{
+	asm volatile(
+		     "r2 = *(u64 *)(r1 + 0);"
+		     "r2 = *(u64 *)(r2 + 16);"
+		     "r2 &= 8;"
+		     "r3 = 0;"
+		     "*(u64 *)(r10 - 8) = r3;"
+		     "*(u64 *)(r10 - 16) = r3;"
+		     "r3 = r10;"
+		     "r3 += -16;"
+		     "r3 += r2;"
+		     "r0 = *(u64 *)(r3 + 0);"
+		     "exit;"
+		     ::: "memory");
+}

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+// Code after the exit.
+// Golden for @tsbpf/verifier: see README.md in this directory.
+#define SEC(n) __attribute__((section(n), used))
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("iter/task") __attribute__((naked)) int unreachable(void *ctx)
+{
+	asm volatile(
+		     "r0 = 0;"
+		     "exit;"
+		     "r0 = 1;"
+		     "exit;"
+		     ::: "memory");
+}
