@@ -1,5 +1,4 @@
 export * from './btfAccess.js';
-export { type FormatInsnOptions, formatInsn, formatInsnLocal } from './disasm.js';
 export * from './domains/tnum.js';
 export * from './platform.js';
 export { formatReg, regTypeStr } from './regState.js';

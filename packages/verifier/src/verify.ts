@@ -3,11 +3,11 @@
  * (bpf_check / do_check in kernel/bpf/verifier.c), with Linux's log text.
  */
 import type { Insn } from '@tsbpf/bpf-vm';
+import { formatInsn } from '@tsbpf/bpf-vm';
 import type { Errno } from '@tsbpf/uapi';
 import { condJump } from './branches.js';
 import { btfStructWalk, memberTrust, structName } from './btfAccess.js';
 import { checkCfg, isLdImm64, opcodeValid, Reject } from './cfg.js';
-import { formatInsn } from './disasm.js';
 import {
   type AluOp,
   boundsInvalid,
